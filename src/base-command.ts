@@ -1,0 +1,98 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core';
+import {isUserError} from './lib/errors.js';
+import type {Store} from './lib/store/store.js';
+import {Progress} from './render/progress.js';
+
+export type OutputFormat = 'table' | 'compact' | 'csv' | 'json' | 'yaml';
+
+/** `--format` for listings and shows, with lxc's choices. */
+export const formatFlag = (defaultFormat: OutputFormat = 'table', options: OutputFormat[] = ['table', 'compact', 'csv', 'json', 'yaml']) =>
+  Flags.option({description: 'Output format', options, default: defaultFormat})();
+
+/**
+ * What every img command shares: --debug and --quiet, the store (with a notice on a terminal
+ * when another img process holds its lock), progress lines, and one error policy: an expected
+ * error prints `Error: <message>` (plus a JSON object with --format json) and exits with its
+ * status; anything else is a bug and says how to see its stack.
+ */
+export abstract class ImgCommand extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({description: 'Show stack traces of errors', helpGroup: 'GLOBAL'}),
+    quiet: Flags.boolean({char: 'q', description: "Don't show progress information", helpGroup: 'GLOBAL'}),
+  };
+
+  protected get quiet(): boolean {
+    return this.argv.includes('--quiet') || this.argv.includes('-q');
+  }
+
+  // Loaded on use: commands such as `image fingerprint` never touch the store, and start faster.
+  protected async openStore(): Promise<Store> {
+    const {Store} = await import('./lib/store/store.js');
+    const notice = Progress.forTerminal('', this.quiet);
+    return new Store({onLockWait: () => notice.note('Waiting for another img process to release the store lock…')});
+  }
+
+  protected progress(label: string): Progress {
+    return Progress.forTerminal(label, this.quiet);
+  }
+
+  protected out(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  protected outJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
+  protected async outYaml(value: unknown): Promise<void> {
+    process.stdout.write(await toYaml(value));
+  }
+
+  protected warn2(message: string): void {
+    process.stderr.write(`Warning: ${message}\n`);
+  }
+
+  private wantsJsonErrors(): boolean {
+    const i = this.argv.indexOf('--format');
+    return this.argv.includes('--format=json') || (i >= 0 && this.argv[i + 1] === 'json');
+  }
+
+  protected override async catch(err: Interfaces.CommandError): Promise<never> {
+    if (err instanceof Errors.ExitError) throw err;
+    const debug = this.argv.includes('--debug');
+    let exit = 1;
+    let code = 'Internal';
+    let message = err.message;
+    if (isUserError(err)) {
+      exit = err.exit;
+      code = err.code;
+      if (err.hint) message += ` (${err.hint})`;
+    } else if ('parse' in err || (err as {oclif?: {exit?: number}}).oclif?.exit === 2) {
+      // oclif's own parse errors (missing argument, unknown flag, bad option value).
+      exit = 2;
+      code = 'Usage';
+      message = `${oneLine(err.message)} (see: img ${this.id?.replaceAll(':', ' ') ?? ''} --help)`;
+    } else {
+      message = `${oneLine(err.message)} (run again with --debug for details)`;
+    }
+    process.stderr.write(`Error: ${oneLine(message)}\n`);
+    if (this.wantsJsonErrors()) process.stderr.write(`${JSON.stringify({error: oneLine(message), code})}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return this.exit(exit);
+  }
+}
+
+function oneLine(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('See more help with'))
+    .join(' ')
+    .replace(/: +/g, ': ');
+}
+
+/** YAML as lxc prints it: list items not indented under their key, no document marker. */
+export async function toYaml(value: unknown): Promise<string> {
+  const {stringify} = await import('yaml');
+  return stringify(value, {indentSeq: false, lineWidth: 80});
+}

@@ -1,0 +1,19 @@
+import {Args, Flags} from '@oclif/core';
+import {ImgCommand} from '../../../base-command.js';
+import {parseRef} from '../../../lib/refs.js';
+
+export default class AliasCreate extends ImgCommand {
+  static override summary = 'Create an alias for an image';
+  static override description = 'The target is a fingerprint or a unique fingerprint prefix (not another alias), as in lxc.';
+  static override args = {
+    alias: Args.string({description: 'alias name', required: true}),
+    fingerprint: Args.string({description: 'fingerprint or unique prefix', required: true}),
+  };
+  static override flags = {description: Flags.string({description: 'Alias description', default: ''})};
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(AliasCreate);
+    const store = await this.openStore();
+    await store.createAlias(parseRef(args.alias).name, args.fingerprint, flags.description);
+  }
+}

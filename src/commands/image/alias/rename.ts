@@ -1,0 +1,17 @@
+import {Args} from '@oclif/core';
+import {ImgCommand} from '../../../base-command.js';
+import {parseRef} from '../../../lib/refs.js';
+
+export default class AliasRename extends ImgCommand {
+  static override summary = 'Rename an image alias';
+  static override args = {
+    alias: Args.string({description: 'current name', required: true}),
+    newName: Args.string({name: 'new-name', description: 'new name', required: true}),
+  };
+
+  async run(): Promise<void> {
+    const {args} = await this.parse(AliasRename);
+    const store = await this.openStore();
+    await store.renameAlias(parseRef(args.alias).name, args.newName);
+  }
+}

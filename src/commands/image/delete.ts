@@ -1,0 +1,18 @@
+import {Args} from '@oclif/core';
+import {ImgCommand} from '../../base-command.js';
+import {parseRef} from '../../lib/refs.js';
+
+export default class ImageDelete extends ImgCommand {
+  static override summary = 'Delete images (and their aliases)';
+  static override description = 'Every image named is resolved first: if one is not found, nothing is deleted.';
+  static override strict = false;
+  static override args = {image: Args.string({description: 'alias, fingerprint or unique fingerprint prefix (one or more)', required: true})};
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(ImageDelete);
+    const store = await this.openStore();
+    const images = [];
+    for (const ref of argv as string[]) images.push(await store.resolve(parseRef(ref).name));
+    for (const fp of new Set(images.map((i) => i.fingerprint))) await store.deleteImage(fp);
+  }
+}

@@ -1,0 +1,42 @@
+import {Args, Flags} from '@oclif/core';
+import {ImgCommand, formatFlag} from '../../base-command.js';
+import {imageMatches} from '../../lib/image/filter.js';
+import {parseRef} from '../../lib/refs.js';
+import {toLxdImage} from '../../lib/store/record.js';
+import {DEFAULT_COLUMNS, parseColumns, renderImageTable} from '../../render/image.js';
+
+export default class ImageList extends ImgCommand {
+  static override summary = 'List images';
+  static override description = `Filters (all must match): a bare word matches aliases and fingerprints as a substring; key=value matches properties (os=ubuntu, the key by prefix, the value as an anchored regular expression) and fields (architecture=x86_64, type=virtual-machine, public=true, cached=true).
+
+Columns (-c): l shortest alias, L all aliases, f fingerprint (12 characters), F full fingerprint, p public, d description, a architecture, t type, s size, u upload date. Default: ${DEFAULT_COLUMNS}.`;
+  static override examples = ['<%= config.bin %> image list', '<%= config.bin %> image list os=Ubuntu -c lfd', '<%= config.bin %> image list --format json'];
+  static override strict = false;
+  static override args = {filters: Args.string({description: '[remote:] and filters'})};
+  static override flags = {
+    columns: Flags.string({char: 'c', description: 'Columns', default: DEFAULT_COLUMNS}),
+    format: formatFlag(),
+  };
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(ImageList);
+    const filters = [...(argv as string[])];
+    // As lxc: the first argument may name the remote, alone or glued to a filter (local:ubuntu).
+    if (filters[0]?.includes(':') && !filters[0].includes('=')) {
+      const {name} = parseRef(filters[0]);
+      if (name === '') filters.shift();
+      else filters[0] = name;
+    }
+    const columns = parseColumns(flags.columns);
+    const store = await this.openStore();
+    const images = (await store.list()).filter((i) => imageMatches(i, filters));
+    switch (flags.format) {
+      case 'json':
+        return this.outJson(images.map(toLxdImage));
+      case 'yaml':
+        return await this.outYaml(images.map(toLxdImage));
+      default:
+        process.stdout.write(renderImageTable(images, columns, flags.format as 'table' | 'compact' | 'csv'));
+    }
+  }
+}

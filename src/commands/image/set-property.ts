@@ -1,0 +1,24 @@
+import {Args} from '@oclif/core';
+import {ImgCommand} from '../../base-command.js';
+import {parseRef} from '../../lib/refs.js';
+
+export default class ImageSetProperty extends ImgCommand {
+  static override summary = 'Set an image property';
+  static override description = 'An empty value removes the property, as in lxc.';
+  static override args = {
+    image: Args.string({description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
+    key: Args.string({description: 'property name', required: true}),
+    value: Args.string({description: 'property value', required: true}),
+  };
+
+  async run(): Promise<void> {
+    const {args} = await this.parse(ImageSetProperty);
+    const store = await this.openStore();
+    const image = await store.resolve(parseRef(args.image).name);
+    await store.updateRecord(image.fingerprint, (r) => {
+      if (args.value === '') delete r.properties[args.key];
+      else r.properties[args.key] = args.value;
+      return r;
+    });
+  }
+}

@@ -1,0 +1,68 @@
+import {cpus} from 'node:os';
+import {PassThrough, type Duplex} from 'node:stream';
+import {constants as zc, createGunzip, createGzip} from 'node:zlib';
+import {CHUNK_SIZE} from '../io/chunks.js';
+import type {Compression} from './detect.js';
+import {ProcessDuplex} from './process-stream.js';
+
+/** The codecs img writes; `lzma` (legacy .tar.lzma) is read but never written. */
+export type WriteCompression = Exclude<Compression, 'lzma'>;
+export const WRITE_COMPRESSIONS: readonly WriteCompression[] = ['gzip', 'xz', 'bzip2', 'zstd', 'none'];
+
+type LzmaModule = typeof import('lzma-native').default;
+let lzmaModule: Promise<LzmaModule> | undefined;
+// lzma-native is a native addon: load it only when an xz or lzma file is met.
+const loadLzma = (): Promise<LzmaModule> => (lzmaModule ??= import('lzma-native').then((m) => m.default));
+
+/** A stream that decompresses `compression`; `none` passes bytes through. */
+export async function createDecompressor(compression: Compression): Promise<Duplex> {
+  switch (compression) {
+    case 'none':
+      return new PassThrough({highWaterMark: CHUNK_SIZE});
+    case 'gzip':
+      return createGunzip({chunkSize: 256 * 1024});
+    case 'xz':
+    case 'lzma': {
+      const lzma = await loadLzma();
+      // autoDecoder reads both .xz and legacy .lzma; 256 MiB caps what a hostile header may demand.
+      return lzma.createStream('autoDecoder', {memlimit: 256 * 1024 * 1024, synchronous: false}) as unknown as Duplex;
+    }
+    case 'bzip2':
+      return new ProcessDuplex('bzip2', ['-d', '-c', '-q'], 'bzip2');
+    case 'zstd':
+      return new ProcessDuplex('zstd', ['-d', '-c', '-q', '--no-progress'], 'zstd');
+  }
+}
+
+export interface CompressOptions {
+  /** Compression level; each codec's own default when absent. */
+  level?: number;
+}
+
+/**
+ * A stream that compresses with `compression`, deterministically: the same input gives the same
+ * bytes on any machine. gzip writes no name or time in its header; xz always uses the
+ * multi-threaded encoder (its block layout, unlike the single-threaded one, does not depend on the
+ * thread count); zstd -T0 likewise produces the same frames whatever the number of workers.
+ */
+export async function createCompressor(compression: WriteCompression, opts: CompressOptions = {}): Promise<Duplex> {
+  switch (compression) {
+    case 'none':
+      return new PassThrough({highWaterMark: CHUNK_SIZE});
+    case 'gzip':
+      return createGzip({level: opts.level ?? zc.Z_DEFAULT_COMPRESSION, chunkSize: 256 * 1024});
+    case 'xz': {
+      const lzma = await loadLzma();
+      return lzma.createStream('easyEncoder', {
+        preset: opts.level ?? 6,
+        threads: Math.max(1, cpus().length),
+        check: lzma.CHECK_CRC64,
+        synchronous: false,
+      }) as unknown as Duplex;
+    }
+    case 'bzip2':
+      return new ProcessDuplex('bzip2', ['-c', '-q', `-${opts.level ?? 9}`], 'bzip2');
+    case 'zstd':
+      return new ProcessDuplex('zstd', ['-c', '-q', '--no-progress', '-T0', `-${opts.level ?? 3}`], 'zstd');
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Errors the library throws. A `UserError` is expected (bad input, not found, refused by policy):
+ * the CLI prints its one-line message and exits with `exit`. Anything else is a bug.
+ */
+export class UserError extends Error {
+  readonly code: string;
+  readonly exit: number;
+  readonly hint?: string;
+
+  constructor(message: string, opts: {code: string; exit?: number; hint?: string; cause?: unknown}) {
+    super(message, opts.cause === undefined ? undefined : {cause: opts.cause});
+    this.name = 'UserError';
+    this.code = opts.code;
+    this.exit = opts.exit ?? 1;
+    if (opts.hint !== undefined) this.hint = opts.hint;
+  }
+}
+
+/** Exit status for "the local image is not there" (imgadm's ImageNotInstalled). */
+export const EXIT_NOT_FOUND = 3;
+/** Exit status for a usage error (bad flags or arguments). */
+export const EXIT_USAGE = 2;
+
+export class NotFoundError extends UserError {
+  constructor(message: string, code = 'ImageNotFound') {
+    super(message, {code, exit: EXIT_NOT_FOUND});
+    this.name = 'NotFoundError';
+  }
+}
+
+export class UsageError extends UserError {
+  constructor(message: string, code = 'Usage') {
+    super(message, {code, exit: EXIT_USAGE});
+    this.name = 'UsageError';
+  }
+}
+
+/** An image or archive that cannot be accepted: bad metadata, bad compression, truncation. */
+export class InvalidImageError extends UserError {
+  constructor(message: string, code = 'InvalidImage', cause?: unknown) {
+    super(message, {code, cause});
+    this.name = 'InvalidImageError';
+  }
+}
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError;
+}
+
+/** A short description of a Node system error, without the stack: "ENOENT: no such file, open 'x'". */
+export function fsErrorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** Turn common filesystem errors on user-named paths into user errors; rethrow the rest. */
+export function userFsError(err: unknown, what: string): never {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') throw new UserError(`${what}: no such file or directory`, {code: 'FileNotFound', cause: err});
+  if (code === 'EACCES' || code === 'EPERM') throw new UserError(`${what}: permission denied`, {code: 'PermissionDenied', cause: err});
+  if (code === 'EISDIR') throw new UserError(`${what}: is a directory`, {code: 'IsDirectory', cause: err});
+  if (code === 'ENOTDIR') throw new UserError(`${what}: not a directory`, {code: 'NotDirectory', cause: err});
+  if (code === 'ENOSPC') throw new UserError(`${what}: no space left on device`, {code: 'NoSpace', cause: err});
+  throw err;
+}

@@ -1,0 +1,233 @@
+import {createHash, type Hash} from 'node:crypto';
+import {constants as fsc} from 'node:fs';
+import {cp, mkdir, open, readFile, rm, stat} from 'node:fs/promises';
+import {join} from 'node:path';
+import {pipeline} from 'node:stream/promises';
+import {fileURLToPath} from 'node:url';
+import * as tar from 'tar-stream';
+import {parse as parseYaml} from 'yaml';
+import {createCompressor, type WriteCompression} from '../archive/codecs.js';
+import {detectFormat, type DetectedFormat} from '../archive/detect.js';
+import {packBuffer, packTree, type PackOptions} from '../archive/pack-tree.js';
+import {makeSquashfs} from '../archive/squashfs.js';
+import {UsageError, UserError, userFsError} from '../errors.js';
+import {fileChunks} from '../io/chunks.js';
+import {HashSink} from '../io/hash-sink.js';
+import {hostArchitecture} from './architectures.js';
+import {MAX_METADATA_BYTES, parseMetadata, renderMetadata, type ImageMetadata, type TemplateEntry, type ValidMetadata} from './metadata.js';
+import type {FileRole} from './read-image.js';
+
+export type ImageLayout = 'unified' | 'split';
+export type RootfsFormat = 'tar' | 'squashfs';
+
+export interface BuildOptions {
+  /** The root filesystem tree. */
+  rootfs: string;
+  /** A metadata.yaml to use; without it img writes one (this host's architecture, creation date now). */
+  metadata?: string;
+  /** A directory whose files become the image's templates/. */
+  templates?: string;
+  /** Stock template sets to add (see templates/stock.yaml): hostname, hosts, cloud-init. */
+  stockTemplates?: string[];
+  /** Properties merged into metadata.yaml's (img's deliberate difference: LXD replaces the map). */
+  properties?: Record<string, string>;
+  layout: ImageLayout;
+  compression: WriteCompression;
+  rootfsFormat: RootfsFormat;
+  /** Record all files as owned by root. */
+  allRoot?: boolean;
+  /** SOURCE_DATE_EPOCH: fixes the creation date and every entry's mtime, for reproducible images. */
+  sourceDateEpoch?: number;
+  onProgress?: (bytesWritten: number) => void;
+}
+
+export interface BuiltFile {
+  role: FileRole;
+  path: string;
+  size: number;
+  format: DetectedFormat;
+  sha256: string;
+}
+
+export interface BuiltImage {
+  fingerprint: string;
+  type: 'container';
+  metadata: ValidMetadata;
+  files: BuiltFile[];
+  size: number;
+  /** Things worth telling the user that do not stop the build (a template file that is missing). */
+  warnings: string[];
+}
+
+/** The top-level templates/ directory of the img package (stock templates). */
+export const STOCK_TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+
+interface StockSet {
+  templates: Record<string, TemplateEntry>;
+}
+
+export async function stockTemplateSets(): Promise<Record<string, StockSet>> {
+  return parseYaml(await readFile(join(STOCK_TEMPLATES_DIR, 'stock.yaml'), 'utf8')) as Record<string, StockSet>;
+}
+
+/**
+ * Build an image from a root filesystem tree into `workDir` (files named `unified`, or
+ * `metadata` + `rootfs`), hashing as it writes. metadata.yaml comes first in every tarball (LXD
+ * reads it 3× faster there) and entries are sorted with fixed owners and times, so the same
+ * input and SOURCE_DATE_EPOCH give the same fingerprint.
+ */
+export async function buildImage(workDir: string, opts: BuildOptions): Promise<BuiltImage> {
+  const rootStat = await stat(opts.rootfs).catch((err: unknown) => userFsError(err, opts.rootfs));
+  if (!rootStat.isDirectory()) throw new UsageError(`${opts.rootfs}: the rootfs must be a directory`, 'NotDirectory');
+  if (opts.templates) {
+    const st = await stat(opts.templates).catch((err: unknown) => userFsError(err, opts.templates!));
+    if (!st.isDirectory()) throw new UsageError(`${opts.templates}: --templates must be a directory`, 'NotDirectory');
+  }
+  const warnings: string[] = [];
+  const {bytes: metadataBytes, valid} = await prepareMetadata(opts);
+  const templatesDir = await stageTemplates(workDir, opts, valid.metadata);
+  for (const [path, entry] of Object.entries(valid.metadata.templates)) {
+    if (!entry || !entry.template) continue;
+    const exists = templatesDir ? await stat(join(templatesDir, entry.template)).then((s) => s.isFile(), () => false) : false;
+    if (!exists) warnings.push(`template ${entry.template} for ${path} is not in the image's templates/ (LXD accepts this; rendering will skip it)`);
+  }
+  const mtime = opts.sourceDateEpoch;
+  const metaTime = mtime ?? Number(valid.metadata.creation_date);
+  const pack: PackOptions = {};
+  if (mtime !== undefined) pack.mtime = mtime;
+  if (opts.allRoot) pack.allRoot = true;
+  const fingerprint = createHash('sha256');
+  const files: BuiltFile[] = [];
+  let written = 0;
+  const onBytes = (n: number) => {
+    written += n;
+    opts.onProgress?.(written);
+  };
+
+  const writeTar = async (role: FileRole, fill: (p: tar.Pack) => Promise<void>): Promise<void> => {
+    const path = join(workDir, role);
+    const own = createHash('sha256');
+    const handle = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+    try {
+      const sink = new HashSink(handle, [fingerprint, own], onBytes);
+      const p = tar.pack();
+      const producer = fill(p).then(
+        () => p.finalize(),
+        (err: unknown) => {
+          p.destroy(err as Error);
+          throw err;
+        },
+      );
+      await Promise.all([producer, pipeline(p, await createCompressor(opts.compression), sink)]);
+      files.push(await builtFile(role, path, sink.bytes, own));
+    } finally {
+      await handle.close();
+    }
+  };
+  const packMetadata = async (p: tar.Pack) => {
+    await packBuffer(p, 'metadata.yaml', metadataBytes, metaTime);
+    if (templatesDir) await packTree(p, templatesDir, 'templates/', {mtime: mtime ?? metaTime, allRoot: true});
+  };
+
+  if (opts.layout === 'unified') {
+    if (opts.rootfsFormat === 'squashfs') throw new UsageError('a squashfs rootfs needs --format split (a unified image is one tarball)', 'Usage');
+    await writeTar('unified', async (p) => {
+      await packMetadata(p);
+      await packTree(p, opts.rootfs, 'rootfs/', pack);
+    });
+  } else {
+    await writeTar('metadata', packMetadata);
+    if (opts.rootfsFormat === 'tar') {
+      await writeTar('rootfs', (p) => packTree(p, opts.rootfs, './', pack));
+    } else {
+      const path = join(workDir, 'rootfs');
+      const sq: Parameters<typeof makeSquashfs>[2] = {compression: opts.compression, mkfsTime: metaTime};
+      if (mtime !== undefined) sq.allTime = mtime;
+      if (opts.allRoot) sq.allRoot = true;
+      await makeSquashfs(opts.rootfs, path, sq);
+      const own = createHash('sha256');
+      const handle = await open(path, 'r');
+      let size = 0;
+      try {
+        for await (const chunk of fileChunks(handle)) {
+          fingerprint.update(chunk);
+          own.update(chunk);
+          size += chunk.length;
+        }
+      } finally {
+        await handle.close();
+      }
+      onBytes(size);
+      files.push(await builtFile('rootfs', path, size, own));
+    }
+  }
+  if (templatesDir && templatesDir !== opts.templates) await rm(templatesDir, {recursive: true, force: true});
+  return {fingerprint: fingerprint.digest('hex'), type: 'container', metadata: valid, files, size: files.reduce((n, f) => n + f.size, 0), warnings};
+}
+
+async function builtFile(role: FileRole, path: string, size: number, own: Hash): Promise<BuiltFile> {
+  const handle = await open(path, 'r');
+  const head = Buffer.alloc(263);
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  const format = detectFormat(head);
+  if (!format) throw new Error(`built ${role} file is in no format LXD reads`);
+  return {role, path, size, format, sha256: own.digest('hex')};
+}
+
+/**
+ * metadata.yaml for the new image. A given file is validated as import would validate it and
+ * copied byte for byte unless something must change (properties, stock templates), in which case
+ * it is rewritten; without one, img writes a minimal one as LXD's publish does.
+ */
+async function prepareMetadata(opts: BuildOptions): Promise<{bytes: Uint8Array; valid: ValidMetadata}> {
+  const props = opts.properties ?? {};
+  let metadata: ImageMetadata;
+  let original: Uint8Array | undefined;
+  if (opts.metadata) {
+    const st = await stat(opts.metadata).catch((err: unknown) => userFsError(err, opts.metadata!));
+    if (st.size > MAX_METADATA_BYTES) throw new UserError(`${opts.metadata}: metadata.yaml is too large (${st.size} bytes; the limit is ${MAX_METADATA_BYTES})`, {code: 'MetadataTooLarge'});
+    original = await readFile(opts.metadata);
+    metadata = parseMetadata(original).metadata;
+  } else {
+    const now = opts.sourceDateEpoch ?? Math.floor(Date.now() / 1000);
+    metadata = {architecture: hostArchitecture(), creation_date: BigInt(now), expiry_date: 0n, properties: {}, templates: {}};
+  }
+  let changed = original === undefined || Object.keys(props).length > 0;
+  metadata.properties = {...metadata.properties, ...props};
+  if (opts.stockTemplates && opts.stockTemplates.length > 0) {
+    const sets = await stockTemplateSets();
+    for (const name of opts.stockTemplates) {
+      const set = sets[name];
+      if (!set) throw new UsageError(`unknown stock template set "${name}" (known: ${Object.keys(sets).join(', ')})`, 'UnknownStockTemplates');
+      for (const [path, entry] of Object.entries(set.templates)) {
+        // The user's own metadata.yaml wins where both name the same file.
+        if (metadata.templates[path]) continue;
+        metadata.templates[path] = {...entry, properties: {...(entry.properties ?? {})}};
+        changed = true;
+      }
+    }
+  }
+  const bytes = changed ? Buffer.from(renderMetadata(metadata)) : original!;
+  return {bytes, valid: parseMetadata(bytes)};
+}
+
+/** The directory that becomes templates/: the user's, plus the stock files asked for. */
+async function stageTemplates(workDir: string, opts: BuildOptions, metadata: ImageMetadata): Promise<string | undefined> {
+  const wantStock = opts.stockTemplates && opts.stockTemplates.length > 0;
+  if (!wantStock) return opts.templates;
+  const stage = join(workDir, 'templates-stage');
+  await mkdir(stage);
+  const sets = await stockTemplateSets();
+  for (const name of opts.stockTemplates ?? []) {
+    for (const entry of Object.values(sets[name]?.templates ?? {})) {
+      const used = Object.values(metadata.templates).some((e) => e?.template === entry.template);
+      if (used) await cp(join(STOCK_TEMPLATES_DIR, entry.template), join(stage, entry.template), {preserveTimestamps: true});
+    }
+  }
+  if (opts.templates) await cp(opts.templates, stage, {recursive: true, preserveTimestamps: true, force: true});
+  return stage;
+}

@@ -1,0 +1,81 @@
+import {UserError} from '../errors.js';
+import type {ImageRecord} from '../store/record.js';
+import {EPOCH} from '../time.js';
+import {decodeYamlV2, YamlV2Error, type GoType} from './yaml-v2.js';
+
+/** The editable part of an image (LXD's api.ImagePut), in LXD's key order. */
+export interface ImagePut {
+  auto_update: boolean;
+  properties: Record<string, string>;
+  public: boolean;
+  expires_at: string;
+  profiles: string[];
+}
+
+/** Profiles img knows: only LXD's built-in `default` (img has no profile store). */
+const PROFILES = new Set(['default']);
+
+const PUT_TYPE: GoType = {
+  kind: 'struct',
+  name: 'api.ImagePut',
+  fields: {
+    auto_update: {kind: 'bool'},
+    properties: {kind: 'map', value: {kind: 'string'}},
+    public: {kind: 'bool'},
+    expires_at: {kind: 'string'},
+    profiles: {kind: 'ptr', elem: {kind: 'slice', elem: {kind: 'string'}}},
+    // Not editable; read only to refuse an attempt to change them.
+    fingerprint: {kind: 'string'},
+    architecture: {kind: 'string'},
+    type: {kind: 'string'},
+    created_at: {kind: 'string'},
+  },
+};
+
+export function imagePut(record: ImageRecord): ImagePut {
+  const properties = Object.fromEntries(Object.entries(record.properties).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return {auto_update: record.auto_update, properties, public: record.public, expires_at: record.expires_at, profiles: record.profiles};
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function parseTime(s: string): string {
+  const t = Date.parse(s);
+  if (!RFC3339.test(s) || Number.isNaN(t)) throw new UserError(`expires_at: "${s}" is not an RFC 3339 time (2006-01-02T15:04:05Z)`, {code: 'InvalidTime'});
+  return new Date(t).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/**
+ * Apply an edited ImagePut with LXD's PUT semantics: `properties`, `public` and `auto_update`
+ * are replaced (absent means empty or false); `expires_at` and `profiles` change only when given.
+ * Fields that are not editable are refused when they differ, rather than silently ignored.
+ */
+export function applyImagePut(record: ImageRecord, yaml: string): ImageRecord {
+  type Put = Omit<ImagePut, 'profiles'> & {profiles: string[] | null; fingerprint: string; architecture: string; type: string; created_at: string};
+  let put: Put;
+  try {
+    put = decodeYamlV2<Put>(yaml, PUT_TYPE);
+  } catch (err) {
+    if (err instanceof YamlV2Error) throw new UserError(`yaml: ${err.message}`, {code: 'InvalidYaml'});
+    throw err;
+  }
+  for (const key of ['fingerprint', 'architecture', 'type'] as const) {
+    if (put[key] !== '' && put[key] !== record[key]) throw new UserError(`${key} cannot be changed`, {code: 'Immutable'});
+  }
+  if (put.created_at !== '' && Date.parse(put.created_at) !== Date.parse(record.created_at)) {
+    throw new UserError('created_at cannot be changed', {code: 'Immutable'});
+  }
+  const next = structuredClone(record);
+  next.properties = put.properties;
+  next.public = put.public;
+  next.auto_update = put.auto_update;
+  if (put.expires_at !== '') {
+    const t = parseTime(put.expires_at);
+    next.expires_at = Date.parse(t) <= 0 ? EPOCH : t;
+  }
+  if (put.profiles !== null) {
+    for (const p of put.profiles) if (!PROFILES.has(p)) throw new UserError(`Profile '${p}' doesn't exist`, {code: 'ProfileNotFound'});
+    next.profiles = put.profiles;
+  }
+  return next;
+}

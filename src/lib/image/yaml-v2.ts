@@ -1,0 +1,297 @@
+/**
+ * Decode a YAML document into typed values the way Go's gopkg.in/yaml.v2 does for LXD's structs,
+ * so that img accepts and refuses metadata.yaml exactly as LXD 5.0.2 does. The `yaml` library
+ * parses (syntax, anchors, merge keys); this module resolves plain scalars with yaml.v2's rules
+ * (YAML 1.1 booleans, `0x`/`0o`/`0b`/leading-zero octal ints, `_` separators, timestamps) and
+ * reports type mismatches with yaml.v2's words: "line 3: cannot unmarshal !!str `x` into int64".
+ */
+import {isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node} from 'yaml';
+
+export type GoType =
+  | {kind: 'string'}
+  | {kind: 'int64'}
+  | {kind: 'bool'}
+  | {kind: 'slice'; elem: GoType}
+  | {kind: 'map'; value: GoType}
+  | {kind: 'struct'; name: string; fields: Record<string, GoType>}
+  | {kind: 'ptr'; elem: GoType};
+
+export class YamlV2Error extends Error {
+  constructor(message: string, readonly kind: 'syntax' | 'type' | 'limit') {
+    super(message);
+  }
+}
+
+const TAG = {str: '!!str', int: '!!int', float: '!!float', bool: '!!bool', null: '!!null', timestamp: '!!timestamp', map: '!!map', seq: '!!seq', merge: '!!merge'} as const;
+
+type Resolved =
+  | {tag: '!!str'; value: string}
+  | {tag: '!!int'; value: bigint}
+  | {tag: '!!float'; value: number}
+  | {tag: '!!bool'; value: boolean}
+  | {tag: '!!null'; value: null}
+  | {tag: '!!timestamp'; value: string}
+  | {tag: '!!merge'; value: string};
+
+const BOOL_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
+const BOOL_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
+const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
+const SPECIAL_FLOATS: Record<string, number> = {
+  '.nan': NaN, '.NaN': NaN, '.NAN': NaN,
+  '.inf': Infinity, '.Inf': Infinity, '.INF': Infinity,
+  '+.inf': Infinity, '+.Inf': Infinity, '+.INF': Infinity,
+  '-.inf': -Infinity, '-.Inf': -Infinity, '-.INF': -Infinity,
+};
+const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+// yaml.v2 tries these time layouts only when the text starts with four digits and a dash.
+const TIMESTAMP = [
+  /^\d{4}-\d{1,2}-\d{1,2}[Tt]\d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+  /^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?$/,
+  /^\d{4}-\d{1,2}-\d{1,2}$/,
+];
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** Go's strconv.ParseInt/ParseUint with base 0 (sign, 0x, 0o, 0b, leading-0 octal), unbounded. */
+function parseGoInt(text: string): bigint | undefined {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return undefined;
+  const sign = m[1] === '-' ? -1n : 1n;
+  let digits = m[2]!;
+  if (/^0[0-7]+$/.test(digits)) digits = '0o' + digits.slice(1);
+  else if (/^0[oO]/.test(digits)) digits = '0o' + digits.slice(2);
+  return sign * BigInt(digits);
+}
+
+/** yaml.v2's resolve() for a plain scalar: which tag and value its text stands for. */
+export function resolvePlain(text: string): Resolved {
+  if (BOOL_TRUE.has(text)) return {tag: TAG.bool, value: true};
+  if (BOOL_FALSE.has(text)) return {tag: TAG.bool, value: false};
+  if (NULLS.has(text)) return {tag: TAG.null, value: null};
+  if (text === '<<') return {tag: TAG.merge, value: text};
+  if (text in SPECIAL_FLOATS) return {tag: TAG.float, value: SPECIAL_FLOATS[text]!};
+  const first = text[0]!;
+  if (first === '.') {
+    const f = Number(text);
+    if (YAML_STYLE_FLOAT.test(text) && !Number.isNaN(f)) return {tag: TAG.float, value: f};
+    return {tag: TAG.str, value: text};
+  }
+  if (!/[-+0-9]/.test(first)) return {tag: TAG.str, value: text};
+  if (/^\d{4}-/.test(text) && TIMESTAMP.some((re) => re.test(text))) return {tag: TAG.timestamp, value: text};
+  const plain = text.replaceAll('_', '');
+  const i = parseGoInt(plain);
+  // ParseInt, then ParseUint: anything in [MinInt64, MaxUint64] is an !!int.
+  if (i !== undefined && i >= INT64_MIN && i <= UINT64_MAX) return {tag: TAG.int, value: i};
+  if (YAML_STYLE_FLOAT.test(plain)) return {tag: TAG.float, value: Number(plain)};
+  return {tag: TAG.str, value: text};
+}
+
+interface Ctx {
+  doc: Document;
+  lines: LineCounter;
+  errors: string[];
+  budget: number;
+  resolving: Set<Node>;
+}
+
+const lineOf = (ctx: Ctx, node: Node): number => ctx.lines.linePos(node.range?.[0] ?? 0).line;
+
+function typeName(t: GoType): string {
+  switch (t.kind) {
+    case 'string': return 'string';
+    case 'int64': return 'int64';
+    case 'bool': return 'bool';
+    case 'slice': return `[]${typeName(t.elem)}`;
+    case 'map': return `map[string]${typeName(t.value)}`;
+    case 'struct': return t.name;
+    case 'ptr': return `*${typeName(t.elem)}`;
+  }
+}
+
+function terror(ctx: Ctx, node: Node, tag: string, text: string | undefined, t: GoType): void {
+  let value = '';
+  if (text !== undefined) value = text.length > 10 ? ` \`${text.slice(0, 7)}...\`` : ` \`${text}\``;
+  ctx.errors.push(`line ${lineOf(ctx, node)}: cannot unmarshal ${tag}${value} into ${typeName(t.kind === 'ptr' ? t.elem : t)}`);
+}
+
+function scalarText(node: Scalar): string {
+  return node.source ?? String(node.value ?? '');
+}
+
+function resolveScalar(node: Scalar): Resolved {
+  const text = scalarText(node);
+  const explicit = node.tag;
+  if (explicit === 'tag:yaml.org,2002:str') return {tag: TAG.str, value: text};
+  if (node.type !== Scalar.PLAIN) return {tag: TAG.str, value: text};
+  return resolvePlain(text);
+}
+
+function zero(t: GoType): unknown {
+  switch (t.kind) {
+    case 'string': return '';
+    case 'int64': return 0n;
+    case 'bool': return false;
+    case 'slice': return [];
+    case 'map': return {};
+    case 'struct': return Object.fromEntries(Object.entries(t.fields).map(([k, f]) => [k, zero(f)]));
+    case 'ptr': return null;
+  }
+}
+
+function deref(ctx: Ctx, node: Node): Node | undefined {
+  let n: Node | undefined = node;
+  let hops = 0;
+  while (n && isAlias(n)) {
+    if (++hops > 64) throw new YamlV2Error('metadata.yaml: alias chain too long', 'limit');
+    const target: Node | undefined = n.resolve(ctx.doc) as Node | undefined;
+    if (!target) {
+      ctx.errors.push(`line ${lineOf(ctx, n)}: unknown anchor '${n.source}' referenced`);
+      return undefined;
+    }
+    n = target;
+  }
+  return n;
+}
+
+function decode(ctx: Ctx, raw: Node | null | undefined, t: GoType, current: unknown): unknown {
+  if (--ctx.budget < 0) throw new YamlV2Error('metadata.yaml: document contains excessive aliasing', 'limit');
+  if (raw == null) return current;
+  const node = deref(ctx, raw);
+  if (!node) return current;
+  if (ctx.resolving.has(node)) throw new YamlV2Error(`metadata.yaml: anchor value contains itself`, 'syntax');
+  if (t.kind === 'ptr') {
+    if (isScalar(node) && resolveScalar(node).tag === TAG.null) return null;
+    return decode(ctx, node, t.elem, current ?? zero(t.elem));
+  }
+  if (isScalar(node)) return decodeScalar(ctx, node, t, current);
+  ctx.resolving.add(node);
+  try {
+    if (isMap(node)) return decodeMapping(ctx, node, t, current);
+    if (isSeq(node)) {
+      if (t.kind !== 'slice') {
+        terror(ctx, node, TAG.seq, undefined, t);
+        return current;
+      }
+      return node.items.map((item) => decode(ctx, item as Node, t.elem, zero(t.elem)));
+    }
+  } finally {
+    ctx.resolving.delete(node);
+  }
+  return current;
+}
+
+function decodeScalar(ctx: Ctx, node: Scalar, t: GoType, current: unknown): unknown {
+  const r = resolveScalar(node);
+  const text = scalarText(node);
+  if (r.tag === TAG.null) return zero(t);
+  switch (t.kind) {
+    case 'string':
+      // yaml.v2 keeps the scalar's own text for string targets: 1.10 stays "1.10", yes stays "yes".
+      return text;
+    case 'bool':
+      if (r.tag === TAG.bool) return r.value;
+      break;
+    case 'int64':
+      if (r.tag === TAG.int && r.value <= INT64_MAX && r.value >= INT64_MIN) return r.value;
+      // yaml.v2 checks `f <= math.MaxInt64`, which as a float64 is 2^63.
+      if (r.tag === TAG.float && r.value <= 2 ** 63) {
+        if (Number.isNaN(r.value)) break;
+        // Go's int64(float) truncates toward zero; out of range, amd64 yields MinInt64.
+        return r.value < -(2 ** 63) || r.value >= 2 ** 63 ? INT64_MIN : BigInt(Math.trunc(r.value));
+      }
+      break;
+    default:
+      break;
+  }
+  terror(ctx, node, r.tag, text, t);
+  return current;
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && key.type === Scalar.PLAIN && scalarText(key) === '<<';
+}
+
+function decodeMapping(ctx: Ctx, node: Node & {items: unknown[]}, t: GoType, current: unknown): unknown {
+  if (t.kind !== 'struct' && t.kind !== 'map') {
+    terror(ctx, node, TAG.map, undefined, t);
+    return current;
+  }
+  const out = (current && typeof current === 'object' ? current : zero(t)) as Record<string, unknown>;
+  for (const pair of node.items) {
+    if (!isPair(pair)) continue;
+    if (isMergeKey(pair.key)) {
+      mergeInto(ctx, pair.value as Node, t, out);
+      continue;
+    }
+    const key = keyText(ctx, pair.key as Node | null);
+    if (key === undefined) continue;
+    if (t.kind === 'struct') {
+      const field = t.fields[key];
+      if (!field) continue; // yaml.v2 ignores unknown keys in non-strict mode
+      out[key] = decode(ctx, pair.value as Node | null, field, out[key]);
+    } else {
+      out[key] = decode(ctx, pair.value as Node | null, t.value, zero(t.value));
+    }
+  }
+  return out;
+}
+
+function mergeInto(ctx: Ctx, value: Node | null, t: GoType, out: Record<string, unknown>): void {
+  const node = value ? deref(ctx, value) : undefined;
+  if (!node) return;
+  if (isMap(node)) {
+    decodeMapping(ctx, node, t, out);
+    return;
+  }
+  if (isSeq(node)) {
+    // Earlier maps in a merge list win, so apply them last.
+    for (const item of [...node.items].reverse()) {
+      const m = deref(ctx, item as Node);
+      if (m && isMap(m)) decodeMapping(ctx, m, t, out);
+      else throw new YamlV2Error(`metadata.yaml line ${lineOf(ctx, node)}: map merge requires map or sequence of maps as the value`, 'syntax');
+    }
+    return;
+  }
+  throw new YamlV2Error(`metadata.yaml line ${lineOf(ctx, node)}: map merge requires map or sequence of maps as the value`, 'syntax');
+}
+
+function keyText(ctx: Ctx, key: Node | null): string | undefined {
+  if (key == null) return '';
+  const node = deref(ctx, key);
+  if (!node) return undefined;
+  if (isScalar(node)) return resolveScalar(node).tag === TAG.null ? '' : scalarText(node);
+  terror(ctx, node, isMap(node) ? TAG.map : TAG.seq, undefined, {kind: 'string'});
+  return undefined;
+}
+
+export interface DecodeOptions {
+  /** How many nodes decoding may visit, aliases included: a bound on alias expansion. */
+  maxNodes?: number;
+}
+
+/**
+ * Parse `text` and decode its first document into `type`. Throws YamlV2Error for syntax errors,
+ * type mismatches (the first one, as yaml.v2 lists them) and exceeded limits.
+ */
+export function decodeYamlV2<T>(text: string, type: GoType, opts: DecodeOptions = {}): T {
+  const lines = new LineCounter();
+  // yaml.v2 skips a byte-order mark; the yaml library reports it as an error otherwise.
+  const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const docs = parseAllDocuments(src, {version: '1.1', uniqueKeys: false, lineCounter: lines, prettyErrors: false, strict: false, merge: false});
+  const list = Array.isArray(docs) ? docs : [];
+  const doc = list[0];
+  if (!doc) return zero(type) as T;
+  const err = doc.errors[0];
+  if (err) {
+    const line = lines.linePos(err.pos[0]).line;
+    throw new YamlV2Error(`line ${line}: ${err.message.split('\n')[0]}`, 'syntax');
+  }
+  const ctx: Ctx = {doc, lines, errors: [], budget: opts.maxNodes ?? 100_000, resolving: new Set()};
+  const value = decode(ctx, doc.contents as Node | null, type, zero(type));
+  if (ctx.errors.length > 0) {
+    const more = ctx.errors.length > 1 ? ` (and ${ctx.errors.length - 1} more)` : '';
+    throw new YamlV2Error(`${ctx.errors[0]}${more}`, 'type');
+  }
+  return value as T;
+}

@@ -1,0 +1,54 @@
+/**
+ * One progress line on stderr, redrawn in place, only when stderr is a terminal: piped output and
+ * logs stay clean. Never on stdout, so `--format json` output is never mixed with it.
+ */
+export class Progress {
+  private last = 0;
+  private shown = false;
+  private readonly start = Date.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly enabled: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  static forTerminal(label: string, quiet: boolean): Progress {
+    return new Progress(label, !quiet && process.stderr.isTTY === true);
+  }
+
+  update(done: number, total?: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100 && (total === undefined || done < total)) return;
+    this.last = now;
+    const secs = Math.max(0.001, (now - this.start) / 1000);
+    const rate = `${formatBytes(done / secs)}/s`;
+    const part = total ? `${Math.floor((done / total) * 100)}% (${formatBytes(done)}/${formatBytes(total)})` : formatBytes(done);
+    this.stream.write(`\r\x1b[K${this.label}: ${part} ${rate}`);
+    this.shown = true;
+  }
+
+  /** A one-off notice (e.g. waiting for the store lock), shown on a terminal only. */
+  note(message: string): void {
+    if (!this.enabled) return;
+    this.clear();
+    this.stream.write(`${message}\n`);
+  }
+
+  clear(): void {
+    if (this.shown) this.stream.write('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 2)}${units[u]}`;
+}

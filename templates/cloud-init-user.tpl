@@ -1,0 +1,2 @@
+{# img stock template for the NoCloud user-data seed: cloud-init.user-data, else the legacy user.user-data, else the entry's properties.default, else an empty cloud-config. Rendered on create and copy. #}{% if config_get("cloud-init.user-data", "") != "" %}{{ config_get("cloud-init.user-data", "") }}{% elif config_get("user.user-data", "") != "" %}{{ config_get("user.user-data", "") }}{% elif properties.default %}{{ properties.default }}{% else %}#cloud-config
+{}{% endif %}

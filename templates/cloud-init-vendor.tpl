@@ -1,0 +1,2 @@
+{# img stock template for the NoCloud vendor-data seed: cloud-init.vendor-data, else the legacy user.vendor-data, else the entry's properties.default, else an empty cloud-config. Rendered on create and copy. #}{% if config_get("cloud-init.vendor-data", "") != "" %}{{ config_get("cloud-init.vendor-data", "") }}{% elif config_get("user.vendor-data", "") != "" %}{{ config_get("user.vendor-data", "") }}{% elif properties.default %}{{ properties.default }}{% else %}#cloud-config
+{}{% endif %}

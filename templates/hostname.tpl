@@ -1,0 +1,1 @@
+{# img stock template for /etc/hostname: just the instance name. Rendered on create and copy (a copy has a new name), not on start, so a hostname changed inside the instance is kept. #}{% if instance.name %}{{ instance.name }}{% else %}{{ container.name }}{% endif %}

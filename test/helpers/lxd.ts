@@ -1,0 +1,97 @@
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {hasCommand, type RunResult} from './cli.js';
+
+/**
+ * Why LXD tests cannot run here, or false when they can. Tests pass this to `skip`, so a run
+ * without LXD says so in its report instead of passing quietly.
+ */
+export function lxdSkipReason(): string | false {
+  if (!hasCommand('lxd') || !hasCommand('lxc')) return 'skipped: lxd not installed';
+  if (process.getuid?.() !== 0) return 'skipped: lxd needs root';
+  return false;
+}
+
+/**
+ * A throwaway LXD daemon (LXD_DIR and LXD_CONF in a fresh temporary directory) that touches no
+ * other LXD on the machine; no storage pool is needed to import, export and copy images.
+ */
+export class ThrowawayLxd {
+  private constructor(
+    readonly dir: string,
+    private readonly daemon: ChildProcess,
+  ) {}
+
+  get env(): NodeJS.ProcessEnv {
+    return {...process.env, LXD_DIR: join(this.dir, 'var'), LXD_CONF: join(this.dir, 'conf')};
+  }
+
+  static async start(): Promise<ThrowawayLxd> {
+    // Short path: the daemon's unix socket path must stay under ~107 bytes.
+    const dir = mkdtempSync('/tmp/lxt.');
+    mkdirSync(join(dir, 'var'));
+    mkdirSync(join(dir, 'conf'));
+    writeFileSync(join(dir, 'conf', 'config.yml'), ''); // no first-run banner from lxc
+    const env = {...process.env, LXD_DIR: join(dir, 'var'), LXD_CONF: join(dir, 'conf')};
+    const daemon = spawn('lxd', ['--group', 'root', '--logfile', join(dir, 'lxd.log')], {env, stdio: 'ignore', detached: false});
+    const lxd = new ThrowawayLxd(dir, daemon);
+    const ready = spawnSync('lxd', ['waitready', '--timeout=60'], {env, encoding: 'utf8'});
+    if (ready.status !== 0) {
+      const log = (() => {
+        try {
+          return readFileSync(join(dir, 'lxd.log'), 'utf8').slice(-2000);
+        } catch {
+          return '';
+        }
+      })();
+      await lxd.stop();
+      throw new Error(`lxd did not start: ${ready.stderr} ${log}`);
+    }
+    return lxd;
+  }
+
+  lxc(args: string[]): RunResult {
+    const r = spawnSync('lxc', args, {env: this.env, encoding: 'utf8', maxBuffer: 64 << 20});
+    return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr};
+  }
+
+  /** Import files into LXD; returns its fingerprint, or the error it printed. */
+  importImage(files: string[], extra: string[] = []): {fingerprint?: string; error?: string} {
+    const r = this.lxc(['image', 'import', ...files, ...extra]);
+    const fp = /\b[0-9a-f]{64}\b/.exec(r.stdout + r.stderr)?.[0];
+    if (r.code === 0 && fp) return {fingerprint: fp};
+    return {error: (r.stderr.trim().split('\n').pop() ?? '').replace(/^Error: /, '')};
+  }
+
+  /** The image object LXD's API returns. */
+  image(fingerprint: string): Record<string, unknown> {
+    const r = this.lxc(['query', `/1.0/images/${fingerprint}`]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  }
+
+  deleteAll(): void {
+    const r = this.lxc(['image', 'list', '--format', 'csv', '-c', 'F']);
+    for (const fp of r.stdout.split('\n').filter(Boolean)) this.lxc(['image', 'delete', fp]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.daemon.exitCode === null && this.daemon.signalCode === null) {
+      const exited = new Promise((r) => this.daemon.once('exit', r));
+      this.daemon.kill('SIGTERM');
+      const timer = setTimeout(() => this.daemon.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // LXD mounts tmpfs under its directory (shmounts, devlxd): unmount before removing.
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m): m is string => m !== undefined && m.startsWith(`${this.dir}/`))
+      .sort()
+      .reverse();
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    rmSync(this.dir, {recursive: true, force: true});
+  }
+}
