@@ -83,7 +83,9 @@ export abstract class ImgCommand extends Command {
 }
 
 function oneLine(s: string): string {
+  // oclif appends paragraphs about multiple-value flags to its parse errors; the first part says it.
   return s
+    .split(/\n\s*\n\s*Note:/)[0]!
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('See more help with'))
@@ -91,8 +93,26 @@ function oneLine(s: string): string {
     .replace(/: +/g, ': ');
 }
 
-/** YAML as lxc prints it: list items not indented under their key, no document marker. */
+/** Fields whose values are times: yaml.v2 writes time.Time unquoted. */
+const TIME_KEYS = new Set(['expires_at', 'created_at', 'uploaded_at', 'last_used_at']);
+
+/**
+ * YAML as lxc prints it (Go's yaml.v2): list items not indented under their key, no document
+ * marker, and every string that YAML 1.1 would read as something else (yes, 1.0, 0755, 1_000)
+ * quoted, so that the output edits and reads back as the same strings.
+ */
 export async function toYaml(value: unknown): Promise<string> {
-  const {stringify} = await import('yaml');
-  return stringify(value, {indentSeq: false, lineWidth: 80});
+  const {Document, isPair, isScalar, visit} = await import('yaml');
+  const {resolvePlain} = await import('./lib/image/yaml-v2.js');
+  const doc = new Document(value);
+  visit(doc, {
+    Scalar(_key, node, path) {
+      if (typeof node.value !== 'string') return;
+      const parent = path[path.length - 1];
+      const field = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : '';
+      const tag = node.value === '' ? '!!null' : resolvePlain(node.value).tag;
+      if (tag !== '!!str' && !(tag === '!!timestamp' && TIME_KEYS.has(field))) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({indentSeq: false, lineWidth: 80});
 }

@@ -6,8 +6,8 @@ export default class ImageFingerprint extends ImgCommand {
   static override summary = 'Print the fingerprint LXD would give an image, without importing it';
   static override description = 'The sha256 of a unified image file, or of a split image\'s metadata file followed by its root file. Only the first bytes are inspected for the format; nothing is decompressed.';
   static override args = {
-    file: Args.string({description: 'unified tarball, or metadata tarball of a split image', required: true}),
-    rootfs: Args.string({description: 'rootfs file of a split image'}),
+    file: Args.string({ignoreStdin: true, description: 'unified tarball, or metadata tarball of a split image', required: true}),
+    rootfs: Args.string({ignoreStdin: true, description: 'rootfs file of a split image'}),
   };
   static override flags = {format: formatFlag('table', ['table', 'json'])};
 

@@ -6,8 +6,8 @@ import {parseRef} from '../../lib/refs.js';
 export default class ImageGetProperty extends ImgCommand {
   static override summary = 'Get an image property';
   static override args = {
-    image: Args.string({description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
-    key: Args.string({description: 'property name', required: true}),
+    image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
+    key: Args.string({ignoreStdin: true, description: 'property name', required: true}),
   };
 
   async run(): Promise<void> {

@@ -18,8 +18,8 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
   ];
   static override strict = false;
   static override args = {
-    file: Args.string({description: 'unified tarball, or metadata tarball of a split image (- for stdin)', required: true}),
-    rootfs: Args.string({description: 'rootfs tarball, squashfs or qcow2 of a split image'}),
+    file: Args.string({ignoreStdin: true, description: 'unified tarball, or metadata tarball of a split image (- for stdin)', required: true}),
+    rootfs: Args.string({ignoreStdin: true, description: 'rootfs tarball, squashfs or qcow2 of a split image'}),
   };
   static override flags = {
     alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true, default: []}),

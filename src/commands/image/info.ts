@@ -6,7 +6,7 @@ import {renderImageInfo} from '../../render/image.js';
 
 export default class ImageInfo extends ImgCommand {
   static override summary = 'Show useful information about an image';
-  static override args = {image: Args.string({description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
+  static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
   static override flags = {format: formatFlag('table', ['table', 'json', 'yaml'])};
 
   async run(): Promise<void> {

@@ -6,9 +6,9 @@ export default class ImageSetProperty extends ImgCommand {
   static override summary = 'Set an image property';
   static override description = 'An empty value removes the property, as in lxc.';
   static override args = {
-    image: Args.string({description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
-    key: Args.string({description: 'property name', required: true}),
-    value: Args.string({description: 'property value', required: true}),
+    image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
+    key: Args.string({ignoreStdin: true, description: 'property name', required: true}),
+    value: Args.string({ignoreStdin: true, description: 'property value', required: true}),
   };
 
   async run(): Promise<void> {

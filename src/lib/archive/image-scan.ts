@@ -1,7 +1,7 @@
 import type {Duplex} from 'node:stream';
 import * as tar from 'tar-stream';
 import {InvalidImageError} from '../errors.js';
-import {MAX_METADATA_BYTES, parseMetadata, type ValidMetadata} from '../image/metadata.js';
+import {decodeMetadata, MAX_METADATA_BYTES, validateMetadata, type ImageMetadata, type ValidMetadata} from '../image/metadata.js';
 import {createDecompressor} from './codecs.js';
 import type {DetectedFormat} from './detect.js';
 
@@ -29,7 +29,7 @@ const memberName = (name: string): string => (name.startsWith('./') ? name.slice
 export class ImageScanner {
   private readonly extract = tar.extract();
   private settled = false;
-  private metadata: ValidMetadata | undefined;
+  private metadata: ImageMetadata | undefined;
   private type: InstanceType | undefined;
   private readonly result: Promise<ScanResult>;
   private failure: unknown;
@@ -125,7 +125,8 @@ export class ImageScanner {
       for await (const entry of this.extract) {
         const name = memberName(entry.header.name);
         if (name === 'metadata.yaml') {
-          this.metadata = parseMetadata(await readBounded(entry, entry.header.size ?? 0));
+          // Decoded into what an earlier metadata.yaml left, as LXD does; validated at the end.
+          this.metadata = decodeMetadata(await readBounded(entry, entry.header.size ?? 0), this.metadata);
         } else {
           if (this.role === 'unified') {
             if (name.startsWith('rootfs/')) this.type = 'container';
@@ -153,10 +154,11 @@ export class ImageScanner {
     this.settled = true;
     this.teardown();
     if (!this.metadata) throw new InvalidImageError(`${this.label}: Metadata tarball is missing metadata.yaml`, 'MissingMetadata');
+    const metadata = validateMetadata(this.metadata);
     if (this.role === 'unified' && !this.type) {
       throw new InvalidImageError(`${this.label}: Invalid instance type: the tarball has neither rootfs/ nor rootfs.img`, 'InvalidInstanceType');
     }
-    return this.type ? {metadata: this.metadata, type: this.type} : {metadata: this.metadata};
+    return this.type ? {metadata, type: this.type} : {metadata};
   }
 }
 

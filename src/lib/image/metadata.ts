@@ -54,24 +54,28 @@ export interface ValidMetadata {
   architecture: string;
 }
 
+/** The dates LXD can store: Go's time formatting in its database only round-trips years 0000–9999. */
+const MIN_DATE = -62167219200n;
+const MAX_DATE = 253402300799n;
+
 /**
- * Decode and validate metadata.yaml with LXD 5.0.2's verdicts: what it accepts (quietly ignoring
- * unknown keys, truncating fractional dates, keeping property scalars as their text) is accepted;
- * what it refuses is refused with the same meaning, in one line.
+ * Decode metadata.yaml bytes as LXD's yaml.v2 Decoder does, into `into` when given: LXD decodes
+ * every metadata.yaml member it meets before the root marker into one struct, so a second one
+ * overrides the first key by key. Refuses oversized, non-UTF, empty and malformed documents.
  */
-export function parseMetadata(bytes: Uint8Array): ValidMetadata {
+export function decodeMetadata(bytes: Uint8Array, into?: ImageMetadata): ImageMetadata {
   if (bytes.length > MAX_METADATA_BYTES) {
     throw new InvalidImageError(`metadata.yaml is too large (${bytes.length} bytes; the limit is ${MAX_METADATA_BYTES})`, 'MetadataTooLarge');
   }
+  if (bytes.length === 0) throw new InvalidImageError('metadata.yaml is empty (EOF)', 'InvalidMetadata');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', {fatal: true}).decode(bytes);
+    text = decodeText(bytes);
   } catch {
     throw new InvalidImageError('metadata.yaml: invalid UTF-8', 'InvalidMetadata');
   }
-  let metadata: ImageMetadata;
   try {
-    metadata = decodeYamlV2<ImageMetadata>(text, METADATA_TYPE, {maxNodes: MAX_METADATA_NODES});
+    return decodeYamlV2<ImageMetadata>(text, METADATA_TYPE, {maxNodes: MAX_METADATA_NODES, ...(into ? {into} : {})});
   } catch (err) {
     if (err instanceof YamlV2Error) {
       const msg = err.message.startsWith('metadata.yaml') ? err.message : `metadata.yaml: ${err.message}`;
@@ -79,12 +83,38 @@ export function parseMetadata(bytes: Uint8Array): ValidMetadata {
     }
     throw err;
   }
+}
+
+/** yaml.v2 reads UTF-8, or UTF-16 when a byte-order mark says so. */
+function decodeText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le', {fatal: true}).decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be', {fatal: true}).decode(bytes.subarray(2));
+  return new TextDecoder('utf-8', {fatal: true}).decode(bytes);
+}
+
+/** LXD's checks once metadata.yaml is read: a known architecture first, then a creation date. */
+export function validateMetadata(metadata: ImageMetadata): ValidMetadata {
   const architecture = canonicalArchitecture(metadata.architecture);
   if (architecture === undefined) {
-    throw new InvalidImageError(`Architecture isn't supported: ${metadata.architecture}`, 'UnsupportedArchitecture');
+    // LXD prints nothing after the colon for a missing one; say so.
+    throw new InvalidImageError(`Architecture isn't supported: ${metadata.architecture || '(none given)'}`, 'UnsupportedArchitecture');
   }
   if (metadata.creation_date === 0n) throw new InvalidImageError('Missing creation date', 'MissingCreationDate');
+  for (const key of ['creation_date', 'expiry_date'] as const) {
+    const v = metadata[key];
+    // LXD 5.0.2 accepts these, then cannot read the image back from its database; refuse instead.
+    if (v < MIN_DATE || v > MAX_DATE) throw new InvalidImageError(`${key} ${v} is outside the years 0000-9999`, 'DateOutOfRange');
+  }
   return {metadata, architecture};
+}
+
+/**
+ * Decode and validate one metadata.yaml with LXD 5.0.2's verdicts: what it accepts (quietly
+ * ignoring unknown keys, truncating fractional dates, keeping property scalars as their text) is
+ * accepted; what it refuses is refused with the same meaning, in one line.
+ */
+export function parseMetadata(bytes: Uint8Array): ValidMetadata {
+  return validateMetadata(decodeMetadata(bytes));
 }
 
 /** The record fields LXD derives from metadata.yaml at import. */

@@ -119,10 +119,28 @@ function scalarText(node: Scalar): string {
   return node.source ?? String(node.value ?? '');
 }
 
-function resolveScalar(node: Scalar): Resolved {
+const EXPLICIT: Record<string, Resolved['tag']> = {
+  'tag:yaml.org,2002:int': TAG.int,
+  'tag:yaml.org,2002:float': TAG.float,
+  'tag:yaml.org,2002:bool': TAG.bool,
+  'tag:yaml.org,2002:null': TAG.null,
+  'tag:yaml.org,2002:timestamp': TAG.timestamp,
+};
+
+function resolveScalar(ctx: Ctx, node: Scalar): Resolved {
   const text = scalarText(node);
   const explicit = node.tag;
   if (explicit === 'tag:yaml.org,2002:str') return {tag: TAG.str, value: text};
+  // yaml.v2 decodes !!binary into the bytes it encodes.
+  if (explicit === 'tag:yaml.org,2002:binary') return {tag: TAG.str, value: Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('latin1')};
+  const wanted = explicit ? EXPLICIT[explicit] : undefined;
+  if (wanted) {
+    // An explicit tag resolves the text, quoted or not, and must agree with it (yaml.v2's resolve).
+    const r = resolvePlain(text);
+    if (r.tag === wanted) return r;
+    if (wanted === TAG.float && r.tag === TAG.int) return {tag: TAG.float, value: Number(r.value)};
+    throw new YamlV2Error(`line ${lineOf(ctx, node)}: cannot decode ${r.tag} \`${text}\` as a ${wanted}`, 'type');
+  }
   if (node.type !== Scalar.PLAIN) return {tag: TAG.str, value: text};
   return resolvePlain(text);
 }
@@ -161,7 +179,7 @@ function decode(ctx: Ctx, raw: Node | null | undefined, t: GoType, current: unkn
   if (!node) return current;
   if (ctx.resolving.has(node)) throw new YamlV2Error(`metadata.yaml: anchor value contains itself`, 'syntax');
   if (t.kind === 'ptr') {
-    if (isScalar(node) && resolveScalar(node).tag === TAG.null) return null;
+    if (isScalar(node) && resolveScalar(ctx, node).tag === TAG.null) return null;
     return decode(ctx, node, t.elem, current ?? zero(t.elem));
   }
   if (isScalar(node)) return decodeScalar(ctx, node, t, current);
@@ -182,13 +200,13 @@ function decode(ctx: Ctx, raw: Node | null | undefined, t: GoType, current: unkn
 }
 
 function decodeScalar(ctx: Ctx, node: Scalar, t: GoType, current: unknown): unknown {
-  const r = resolveScalar(node);
+  const r = resolveScalar(ctx, node);
   const text = scalarText(node);
   if (r.tag === TAG.null) return zero(t);
   switch (t.kind) {
     case 'string':
       // yaml.v2 keeps the scalar's own text for string targets: 1.10 stays "1.10", yes stays "yes".
-      return text;
+      return r.tag === TAG.str ? r.value : text;
     case 'bool':
       if (r.tag === TAG.bool) return r.value;
       break;
@@ -260,7 +278,7 @@ function keyText(ctx: Ctx, key: Node | null): string | undefined {
   if (key == null) return '';
   const node = deref(ctx, key);
   if (!node) return undefined;
-  if (isScalar(node)) return resolveScalar(node).tag === TAG.null ? '' : scalarText(node);
+  if (isScalar(node)) return resolveScalar(ctx, node).tag === TAG.null ? '' : scalarText(node);
   terror(ctx, node, isMap(node) ? TAG.map : TAG.seq, undefined, {kind: 'string'});
   return undefined;
 }
@@ -268,7 +286,13 @@ function keyText(ctx: Ctx, key: Node | null): string | undefined {
 export interface DecodeOptions {
   /** How many nodes decoding may visit, aliases included: a bound on alias expansion. */
   maxNodes?: number;
+  /** Decode into this value (yaml.v2 decoding into an existing struct overwrites key by key). */
+  into?: unknown;
 }
+
+// yaml.v2 accepts only YAML's printable characters (tab, LF and CR among the controls).
+// eslint-disable-next-line no-control-regex
+const NON_PRINTABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f\ufffe\uffff]/;
 
 /**
  * Parse `text` and decode its first document into `type`. Throws YamlV2Error for syntax errors,
@@ -276,19 +300,23 @@ export interface DecodeOptions {
  */
 export function decodeYamlV2<T>(text: string, type: GoType, opts: DecodeOptions = {}): T {
   const lines = new LineCounter();
-  // yaml.v2 skips a byte-order mark; the yaml library reports it as an error otherwise.
-  const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  // yaml.v2 skips a byte-order mark (the yaml library reports it as an error) and, like YAML 1.1,
+  // takes a lone CR as a line break (the yaml library does not).
+  const src = (text.startsWith('\uFEFF') ? text.slice(1) : text).replace(/\r\n?/g, '\n');
+  if (NON_PRINTABLE.test(src)) throw new YamlV2Error('control characters are not allowed', 'syntax');
   const docs = parseAllDocuments(src, {version: '1.1', uniqueKeys: false, lineCounter: lines, prettyErrors: false, strict: false, merge: false});
   const list = Array.isArray(docs) ? docs : [];
   const doc = list[0];
-  if (!doc) return zero(type) as T;
+  // yaml.v2's Decoder reports a stream without any document (empty, only comments) as EOF.
+  if (!doc) throw new YamlV2Error('EOF: no YAML document', 'syntax');
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.1') throw new YamlV2Error('found incompatible YAML document (only YAML 1.1 is read)', 'syntax');
   const err = doc.errors[0];
   if (err) {
     const line = lines.linePos(err.pos[0]).line;
     throw new YamlV2Error(`line ${line}: ${err.message.split('\n')[0]}`, 'syntax');
   }
   const ctx: Ctx = {doc, lines, errors: [], budget: opts.maxNodes ?? 100_000, resolving: new Set()};
-  const value = decode(ctx, doc.contents as Node | null, type, zero(type));
+  const value = decode(ctx, doc.contents as Node | null, type, opts.into ?? zero(type));
   if (ctx.errors.length > 0) {
     const more = ctx.errors.length > 1 ? ` (and ${ctx.errors.length - 1} more)` : '';
     throw new YamlV2Error(`${ctx.errors[0]}${more}`, 'type');

@@ -6,8 +6,8 @@ export default class AliasCreate extends ImgCommand {
   static override summary = 'Create an alias for an image';
   static override description = 'The target is a fingerprint or a unique fingerprint prefix (not another alias), as in lxc.';
   static override args = {
-    alias: Args.string({description: 'alias name', required: true}),
-    fingerprint: Args.string({description: 'fingerprint or unique prefix', required: true}),
+    alias: Args.string({ignoreStdin: true, description: 'alias name', required: true}),
+    fingerprint: Args.string({ignoreStdin: true, description: 'fingerprint or unique prefix', required: true}),
   };
   static override flags = {description: Flags.string({description: 'Alias description', default: ''})};
 

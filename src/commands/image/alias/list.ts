@@ -6,7 +6,7 @@ export default class AliasList extends ImgCommand {
   static override summary = 'List image aliases';
   static override description = 'Filters are substrings of the alias name or of the target fingerprint; an alias is listed when any filter matches (as lxc).';
   static override strict = false;
-  static override args = {filters: Args.string({description: '[remote:] and filters'})};
+  static override args = {filters: Args.string({ignoreStdin: true, description: '[remote:] and filters'})};
   static override flags = {format: formatFlag()};
 
   async run(): Promise<void> {

@@ -5,8 +5,8 @@ import {parseRef} from '../../../lib/refs.js';
 export default class AliasRename extends ImgCommand {
   static override summary = 'Rename an image alias';
   static override args = {
-    alias: Args.string({description: 'current name', required: true}),
-    newName: Args.string({name: 'new-name', description: 'new name', required: true}),
+    alias: Args.string({ignoreStdin: true, description: 'current name', required: true}),
+    newName: Args.string({ignoreStdin: true, name: 'new-name', description: 'new name', required: true}),
   };
 
   async run(): Promise<void> {
