@@ -194,7 +194,7 @@ describe('aliases', () => {
     assert.equal(run(['image', 'alias', 'delete', 'renamed']).code, 0);
     assert.equal(run(['image', 'alias', 'delete', 'renamed']).code, 3);
     const table = run(['image', 'alias', 'list']).stdout;
-    assert.match(table, /^\+-+\+-+\+-+\+-+\+\n\| ALIAS \| FINGERPRINT  \| {3}TYPE {4}\| DESCRIPTION \|\n/);
+    assert.match(table, /^\+-+\+-+\+-+\+-+\+\n\| ALIAS \| FINGERPRINT {2}\| {3}TYPE {4}\| DESCRIPTION \|\n/);
   });
 });
 
