@@ -38,24 +38,27 @@ fi
 
 secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || return 1; e=$(date +%s.%N); echo "$e - $s" | bc; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-o=(); p=(); i=(); l=(); s=()
+o=(); p=(); i=(); m=(); l=(); s=()
 for r in $(seq "$RUNS"); do
   o+=("$(secs openssl dgst -sha256 "$F")")
   s+=("$(secs sha256sum "$F")")
   p+=("$(secs $IMG image fingerprint "$F")")
   rm -rf "$T/home"
   i+=("$(IMG_HOME=$T/home secs $IMG image import "$F")")
+  rm -rf "$T/home"
+  ln "$F" "$T/move.tar"   # --move takes this name away; $F stays
+  m+=("$(IMG_HOME=$T/home secs $IMG image import --move "$T/move.tar")")
   if [[ $have_lxd == yes ]]; then
     l+=("$(secs lxc image import "$F")")
     lxc image list --format csv -c F | while read -r fp; do lxc image delete "$fp"; done
   fi
-  echo "run $r: openssl ${o[-1]}s, img fingerprint ${p[-1]}s, img import ${i[-1]}s${l:+, lxc import ${l[-1]}s}"
+  echo "run $r: openssl ${o[-1]}s, img fingerprint ${p[-1]}s, img import ${i[-1]}s, --move ${m[-1]}s${l:+, lxc import ${l[-1]}s}"
 done
 rm -rf "$T/home"
 rss_import=$({ IMG_HOME=$T/home /usr/bin/time -f '%M' $IMG image import "$F" >/dev/null; } 2>&1 | tail -1)
 rss_fp=$({ /usr/bin/time -f '%M' $IMG image fingerprint "$F" >/dev/null; } 2>&1 | tail -1)
 
-O=$(median "${o[@]}"); S=$(median "${s[@]}"); P=$(median "${p[@]}"); I=$(median "${i[@]}")
+O=$(median "${o[@]}"); S=$(median "${s[@]}"); P=$(median "${p[@]}"); I=$(median "${i[@]}"); M=$(median "${m[@]}")
 ratio() { echo "scale=2; $1 / $2" | bc; }
 echo
 echo "file: ${SIZE_MIB} MiB plain tar, $RUNS runs, medians (warm page cache)"
@@ -64,6 +67,7 @@ printf '%-28s %8.2f %10s\n' "openssl dgst -sha256" "$O" "1.00"
 printf '%-28s %8.2f %10s\n' "sha256sum" "$S" "$(ratio "$S" "$O")"
 printf '%-28s %8.2f %10s\n' "img image fingerprint" "$P" "$(ratio "$P" "$O")"
 printf '%-28s %8.2f %10s\n' "img image import" "$I" "$(ratio "$I" "$O")"
+printf '%-28s %8.2f %10s\n' "img image import --move" "$M" "$(ratio "$M" "$O")"
 if [[ $have_lxd == yes ]]; then
   L=$(median "${l[@]}")
   printf '%-28s %8.2f %10s\n' "lxc image import (LXD $(lxd --version))" "$L" "$(ratio "$L" "$O")"

@@ -2,7 +2,7 @@
 // with the documented exit status (0 ok, 1 error, 2 usage, 3 image not found).
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {before, describe, test} from 'node:test';
 import {fingerprintIn, img, isCleanError} from '../helpers/cli.js';
@@ -304,5 +304,45 @@ describe('usage errors', () => {
       assert.ok(isCleanError(r.stderr), r.stderr);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
+  });
+});
+
+describe('import --move and moving aliases', () => {
+  test('--move links the file into the store, then removes the original; a refused import keeps it', () => {
+    const h = join(work, 'home-move');
+    mkdirSync(h, {recursive: true});
+    const tree = makeImageTree(join(work, 'move-tree'), {seed: 'move'});
+    const original = unifiedTarball(tree, join(h, 'move.tar'));
+    const bytes = readFileSync(original);
+    const r = img(['image', 'import', original, '--move', '--alias', 'moved'], {home: h});
+    assert.equal(r.code, 0, r.stderr);
+    const fp = fingerprintIn(r.stdout)!;
+    assert.equal(existsSync(original), false, 'the original name is gone');
+    const stored = join(h, 'images', fp, 'unified');
+    assert.ok(readFileSync(stored).equals(bytes));
+    assert.equal(statSync(stored).nlink, 1, 'the store holds the only link');
+    assert.equal(img(['image', 'verify', 'moved'], {home: h}).code, 0);
+    // A duplicate (or any refusal) leaves the file where it was.
+    writeFileSync(original, bytes);
+    const dup = img(['image', 'import', original, '--move'], {home: h});
+    assert.equal(dup.code, 1);
+    assert.ok(readFileSync(original).equals(bytes), 'the refused input is untouched');
+    const bad = join(h, 'bad.tar');
+    writeFileSync(bad, 'not an image'.repeat(50));
+    assert.equal(img(['image', 'import', bad, '--move'], {home: h}).code, 1);
+    assert.ok(existsSync(bad));
+    assert.deepEqual(readdirSync(join(h, 'tmp')), []);
+    assert.equal(img(['image', 'import', '-', '--move'], {home: h, input: 'x'}).code, 2, '--move needs a file');
+  });
+
+  test('an --alias that names another image moves to the new one, as with lxc image import', () => {
+    const h = join(work, 'home-alias-move');
+    const a = unifiedTarball(makeImageTree(join(work, 'am-a'), {seed: 'a'}), join(work, 'am-a.tar'));
+    const b = unifiedTarball(makeImageTree(join(work, 'am-b'), {seed: 'b'}), join(work, 'am-b.tar'));
+    const fa = fingerprintIn(img(['image', 'import', a, '--alias', 'current'], {home: h}).stdout)!;
+    const fb = fingerprintIn(img(['image', 'import', b, '--alias', 'current'], {home: h}).stdout)!;
+    assert.notEqual(fa, fb);
+    assert.equal(JSON.parse(img(['image', 'info', 'current', '--format', 'json'], {home: h}).stdout).fingerprint, fb);
+    assert.deepEqual(JSON.parse(img(['image', 'info', fa, '--format', 'json'], {home: h}).stdout).aliases, []);
   });
 });

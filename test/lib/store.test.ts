@@ -68,7 +68,10 @@ describe('Store', () => {
     const first = await store.importImage([source(image('dup'))], {aliases: ['keep']});
     const other = await store.importImage([source(image('other'))], {aliases: ['moving']});
     assert.equal(await code(store.importImage([source(image('dup'))])), 'ImageExists');
-    assert.equal(await code(store.importImage([source(image('third'))], {aliases: ['keep']})), 'AliasExists');
+    const third = await store.importImage([source(image('third'))], {aliases: ['taken']});
+    const fourth = await store.importImage([source(image('fourth'))], {aliases: ['taken']});
+    assert.deepEqual((await store.view(third.fingerprint))!.aliases, [], 'as lxc image import, an existing alias moves to the new image');
+    assert.deepEqual(fourth.aliases.map((a) => a.name), ['taken']);
     const work2 = await store.createWork('test');
     writeFileSync(join(work2.path, 'unified'), image('dup'));
     const record = (await store.readRecord(first.fingerprint))!;

@@ -24,6 +24,7 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
   static override flags = {
     alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true, default: []}),
     public: Flags.boolean({description: 'Make the image public'}),
+    move: Flags.boolean({description: 'Move the files into the store instead of copying them (no data is written when they are on the same filesystem); they are removed once imported'}),
     format: formatFlag('table', ['table', 'json', 'yaml']),
   };
 
@@ -50,7 +51,9 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
       aliases: flags.alias,
       public: flags.public,
       properties,
+      move: flags.move,
       onProgress: (done, total) => progress.update(done, total),
+      onWarning: (w) => this.warn2(w),
     });
     progress.clear();
     if (flags.format === 'json') this.outJson(toLxdImage(image));

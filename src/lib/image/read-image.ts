@@ -37,8 +37,8 @@ export interface ReadImageResult {
 export interface ReadImageOptions {
   /** Read metadata.yaml and the root marker (as LXD's import does); off for a bare fingerprint. */
   scan: boolean;
-  /** Copy each file here while reading it (one read of the input). */
-  copyTo?: (role: FileRole) => string;
+  /** Copy each file here while reading it (one read of the input); undefined for a role leaves it uncopied. */
+  copyTo?: (role: FileRole) => string | undefined;
   onProgress?: (done: number, total: number | undefined) => void;
   signal?: AbortSignal;
 }
@@ -122,11 +122,12 @@ async function readOne(
   let writer: ChunkWriter | undefined;
   let size = 0;
   try {
-    if (opts.copyTo) {
+    const target = opts.copyTo?.(role);
+    if (target !== undefined) {
       try {
-        out = await open(opts.copyTo(role), 'wx');
+        out = await open(target, 'wx');
       } catch (err) {
-        userFsError(err, opts.copyTo(role));
+        userFsError(err, target);
       }
       writer = new ChunkWriter(out);
     }

@@ -1,6 +1,6 @@
-import {mkdir, readdir, readFile, rename, rm, stat, writeFile, open} from 'node:fs/promises';
+import {link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {InvalidImageError, NotFoundError, UserError} from '../errors.js';
+import {InvalidImageError, NotFoundError, UsageError, UserError, userFsError} from '../errors.js';
 import {metadataRecordFields} from '../image/metadata.js';
 import {readImage, type FileRole, type ImageSource, type ReadImageResult} from '../image/read-image.js';
 import {syncDir, writeFileAtomic} from '../io/atomic.js';
@@ -28,6 +28,36 @@ export interface ImportOptions {
   properties?: Record<string, string>;
   onProgress?: (done: number, total: number | undefined) => void;
   signal?: AbortSignal;
+  /**
+   * Move the input files into the store instead of copying them: they are hard-linked in (no
+   * data is written when they are on the store's filesystem), and their original names are
+   * removed once the image is committed. An input elsewhere is copied, then removed.
+   */
+  move?: boolean;
+  /** Told about things that did not stop the import (an original that could not be removed). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Hard-link each source file into the work directory under its role name, where the filesystem
+ * allows (same filesystem, regular file). Returns the roles that were linked; the others are
+ * copied as usual.
+ */
+async function linkSources(sources: ImageSource[], roles: FileRole[], dir: string): Promise<Set<FileRole>> {
+  const linked = new Set<FileRole>();
+  for (const [i, s] of sources.entries()) {
+    if (!('path' in s)) throw new UsageError('--move needs files, not stdin');
+    const st = await lstat(s.path).catch((err: unknown) => userFsError(err, s.path));
+    if (!st.isFile()) throw new UsageError(`--move needs regular files: ${s.path} is not one`);
+    try {
+      await link(s.path, join(dir, roles[i]!));
+      linked.add(roles[i]!);
+    } catch (err) {
+      // Another filesystem (EXDEV) or a protected link (EPERM): copy instead.
+      if (!['EXDEV', 'EPERM', 'EACCES', 'EMLINK'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
+  return linked;
 }
 
 export interface AddOptions {
@@ -192,15 +222,26 @@ export class Store {
    */
   async importImage(sources: ImageSource[], opts: ImportOptions = {}): Promise<ImageView> {
     const aliases = opts.aliases ?? [];
-    await this.checkAliasesFree(aliases, false);
+    // As lxc image import: an alias that names another image is moved to this one.
+    await this.checkAliasesFree(aliases, true);
     const work = await this.createWork('import');
     try {
-      const readOpts: Parameters<typeof readImage>[1] = {scan: true, copyTo: (role) => join(work.path, role)};
+      const roles: FileRole[] = sources.length === 1 ? ['unified'] : ['metadata', 'rootfs'];
+      const linked = opts.move ? await linkSources(sources, roles, work.path) : new Set<FileRole>();
+      const readOpts: Parameters<typeof readImage>[1] = {scan: true};
+      // Linked files are already in place: they are only read (and hashed), not copied.
+      if (linked.size < sources.length) readOpts.copyTo = (role) => (linked.has(role) ? undefined : join(work.path, role));
       if (opts.onProgress) readOpts.onProgress = opts.onProgress;
       if (opts.signal) readOpts.signal = opts.signal;
       const read = await readImage(sources, readOpts);
       const record = recordFromRead(read, {public: opts.public ?? false, properties: opts.properties ?? {}});
-      const {view} = await this.addImage(work, record, {aliases, ifExists: 'error'});
+      const {view} = await this.addImage(work, record, {aliases, repointAliases: true, ifExists: 'error'});
+      if (opts.move) {
+        // Only once the image is safely in the store does the original name go.
+        for (const s of sources) {
+          if ('path' in s) await unlink(s.path).catch((err: NodeJS.ErrnoException) => opts.onWarning?.(`could not remove ${s.path} after moving it into the store: ${err.code ?? err.message}`));
+        }
+      }
       return view;
     } finally {
       await work.dispose();
