@@ -1,9 +1,11 @@
 import {createHash} from 'node:crypto';
+import {createReadStream} from 'node:fs';
+import {pipeline} from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import {createDecompressor} from '../archive/codecs.js';
 import {run} from '../archive/squashfs.js';
 import {isUserError} from '../errors.js';
-import {fileChunks} from '../io/chunks.js';
+import {CHUNK_SIZE, fileChunks} from '../io/chunks.js';
 import type {ImageRecord, StoredFile} from '../store/record.js';
 import type {Store} from '../store/store.js';
 
@@ -85,28 +87,15 @@ async function deepCheck(store: Store, record: ImageRecord, file: StoredFile): P
   }
   if (file.kind === 'qcow2') return undefined;
   try {
-    const decompressor = await createDecompressor(file.compression);
     const extract = tar.extract();
-    const handle = await store.openFile(record.fingerprint, file.role);
-    const feed = (async () => {
-      try {
-        for await (const chunk of fileChunks(handle)) {
-          if (!decompressor.write(Buffer.from(chunk))) await new Promise((r) => decompressor.once('drain', r));
-        }
-        decompressor.end();
-      } finally {
-        await handle.close();
-      }
-    })();
-    const errors = new Promise<never>((_, reject) => {
-      decompressor.once('error', reject);
-      extract.once('error', reject);
-    });
-    decompressor.pipe(extract as unknown as NodeJS.WritableStream);
     const drain = (async () => {
       for await (const entry of extract) entry.resume();
     })();
-    await Promise.race([Promise.all([feed, drain]), errors]);
+    // pipeline tears every stage down when one fails, so a bad archive cannot leave a reader waiting.
+    await Promise.all([
+      pipeline(createReadStream(path, {highWaterMark: CHUNK_SIZE}), await createDecompressor(file.compression), extract as unknown as NodeJS.WritableStream),
+      drain,
+    ]);
     return undefined;
   } catch (err) {
     return `${file.compression === 'none' ? 'tar' : file.compression}: ${(err as Error).message}`;

@@ -1,4 +1,5 @@
 import {link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile} from 'node:fs/promises';
+import {randomBytes} from 'node:crypto';
 import {join} from 'node:path';
 import {InvalidImageError, NotFoundError, UsageError, UserError, userFsError} from '../errors.js';
 import {metadataRecordFields} from '../image/metadata.js';
@@ -312,7 +313,7 @@ export class Store {
       const dir = this.imageDir(fingerprint);
       if (!(await this.readRecord(fingerprint))) throw new NotFoundError(`Image "${fingerprint}" not found`);
       // Renamed out of images/ first, so that it disappears at once and whole.
-      const trash = join(this.paths.tmp, `deleted-${fingerprint}-${process.pid}`);
+      const trash = join(this.paths.tmp, `deleted-${fingerprint}-${randomBytes(6).toString('hex')}`);
       await rename(dir, trash);
       const aliases = await this.readAliases();
       let changed = false;
