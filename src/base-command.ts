@@ -96,23 +96,8 @@ function oneLine(s: string): string {
 /** Fields whose values are times: yaml.v2 writes time.Time unquoted. */
 const TIME_KEYS = new Set(['expires_at', 'created_at', 'uploaded_at', 'last_used_at']);
 
-/**
- * YAML as lxc prints it (Go's yaml.v2): list items not indented under their key, no document
- * marker, and every string that YAML 1.1 would read as something else (yes, 1.0, 0755, 1_000)
- * quoted, so that the output edits and reads back as the same strings.
- */
+/** YAML as lxc prints it (see stringifyYaml); loaded on use, as the yaml library is large. */
 export async function toYaml(value: unknown): Promise<string> {
-  const {Document, isPair, isScalar, visit} = await import('yaml');
-  const {resolvePlain} = await import('./lib/image/yaml-v2.js');
-  const doc = new Document(value);
-  visit(doc, {
-    Scalar(_key, node, path) {
-      if (typeof node.value !== 'string') return;
-      const parent = path[path.length - 1];
-      const field = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : '';
-      const tag = node.value === '' ? '!!null' : resolvePlain(node.value).tag;
-      if (tag !== '!!str' && !(tag === '!!timestamp' && TIME_KEYS.has(field))) node.type = 'QUOTE_DOUBLE';
-    },
-  });
-  return doc.toString({indentSeq: false, lineWidth: 80});
+  const {stringifyYaml} = await import('./lib/yaml-out.js');
+  return stringifyYaml(value, {timeKeys: TIME_KEYS});
 }

@@ -26,9 +26,17 @@ function shortestAlias(i: ImageView): string {
   return i.aliases.length > 1 ? `${best} (${i.aliases.length - 1} more)` : best;
 }
 
-/** `%.2fMB` of the size in MiB, as lxc prints sizes. */
+/**
+ * lxc's `%.2fMB` of bytes/1024/1024. Go rounds the exact binary value, and an exact half to
+ * even (131072 bytes is 0.12MB), where toFixed rounds halves up; hence integer arithmetic.
+ */
 export function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(2)}MB`;
+  const scaled = BigInt(Math.round(bytes)) * 100n;
+  const mib = 1048576n;
+  let hundredths = scaled / mib;
+  const twice = (scaled % mib) * 2n;
+  if (twice > mib || (twice === mib && hundredths % 2n === 1n)) hundredths += 1n;
+  return `${hundredths / 100n}.${String(hundredths % 100n).padStart(2, '0')}MB`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

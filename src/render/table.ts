@@ -26,8 +26,13 @@ export function displayWidth(s: string): number {
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
-/** fvbommel/sortorder's NaturalLess: digit runs compare as numbers. */
-export function naturalLess(a: string, b: string): boolean {
+/**
+ * fvbommel/sortorder's NaturalLess: digit runs compare as numbers. Go walks bytes of UTF-8,
+ * which orders characters by code point; so compare code points, not UTF-16 units.
+ */
+export function naturalLess(x: string, y: string): boolean {
+  const a = Array.from(x);
+  const b = Array.from(y);
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
@@ -37,7 +42,7 @@ export function naturalLess(a: string, b: string): boolean {
     const d2 = isDigit(c2);
     if (d1 !== d2) return d1;
     if (!d1) {
-      if (c1 !== c2) return c1 < c2;
+      if (c1 !== c2) return c1.codePointAt(0)! < c2.codePointAt(0)!;
       i++;
       j++;
       continue;
@@ -49,8 +54,8 @@ export function naturalLess(a: string, b: string): boolean {
     while (isDigit(a[i])) i++;
     while (isDigit(b[j])) j++;
     if (i - s1 !== j - s2) return i - s1 < j - s2;
-    const n1 = a.slice(s1, i);
-    const n2 = b.slice(s2, j);
+    const n1 = a.slice(s1, i).join('');
+    const n2 = b.slice(s2, j).join('');
     if (n1 !== n2) return n1 < n2;
     if (s1 !== s2) return s1 < s2;
   }
@@ -69,8 +74,12 @@ export function compareRows(x: string[], y: string[]): number {
   return naturalLess(a, b) ? -1 : 1;
 }
 
+/** Go's unicode.IsSpace (JavaScript's \s differs: it has U+FEFF, not U+0085). */
+const GO_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+
+/** Go's encoding/csv: quote a field only when it must be. */
 function csvField(f: string): string {
-  const needs = f !== '' && (f === '\\.' || /[,"\r\n]/.test(f) || /^\s/u.test(f));
+  const needs = f !== '' && (f === '\\.' || /[,"\r\n]/.test(f) || GO_SPACE.test(f));
   return needs ? `"${f.replaceAll('"', '""')}"` : f;
 }
 

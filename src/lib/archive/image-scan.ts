@@ -66,12 +66,10 @@ export class ImageScanner {
     return new ImageScanner(await createDecompressor(format.compression), role, label, format);
   }
 
-  /** True once the scanner needs no more input. */
-  get done(): boolean {
-    return this.settled;
-  }
-
-  /** Feed the next bytes; resolves when the scanner can take more. Throws the refusal, if any. */
+  /**
+   * Feed the next bytes; resolves when the scanner can take more. Throws the refusal as soon as
+   * there is one; once the scanner has what it needs, further bytes are ignored.
+   */
   async push(chunk: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.settled) return;

@@ -1,6 +1,5 @@
 import {UserError} from '../errors.js';
 import type {ImageRecord} from '../store/record.js';
-import {EPOCH} from '../time.js';
 import {decodeYamlV2, YamlV2Error, type GoType} from './yaml-v2.js';
 
 /** The editable part of an image (LXD's api.ImagePut), in LXD's key order. */
@@ -37,12 +36,13 @@ export function imagePut(record: ImageRecord): ImagePut {
   return {auto_update: record.auto_update, properties, public: record.public, expires_at: record.expires_at, profiles: record.profiles};
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** Go's time.RFC3339 layout, which LXD parses edits with: upper-case T and Z. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-function parseTime(s: string): string {
-  const t = Date.parse(s);
-  if (!RFC3339.test(s) || Number.isNaN(t)) throw new UserError(`expires_at: "${s}" is not an RFC 3339 time (2006-01-02T15:04:05Z)`, {code: 'InvalidTime'});
-  return new Date(t).toISOString().replace(/\.000Z$/, 'Z');
+/** Check an edited time; LXD keeps it as given (fraction, offset), and so does img. */
+function checkTime(s: string): string {
+  if (!RFC3339.test(s) || Number.isNaN(Date.parse(s))) throw new UserError(`expires_at: "${s}" is not an RFC 3339 time (2006-01-02T15:04:05Z)`, {code: 'InvalidTime'});
+  return s;
 }
 
 /**
@@ -69,10 +69,7 @@ export function applyImagePut(record: ImageRecord, yaml: string): ImageRecord {
   next.properties = put.properties;
   next.public = put.public;
   next.auto_update = put.auto_update;
-  if (put.expires_at !== '') {
-    const t = parseTime(put.expires_at);
-    next.expires_at = Date.parse(t) <= 0 ? EPOCH : t;
-  }
+  if (put.expires_at !== '') next.expires_at = checkTime(put.expires_at);
   if (put.profiles !== null) {
     for (const p of put.profiles) if (!PROFILES.has(p)) throw new UserError(`Profile '${p}' doesn't exist`, {code: 'ProfileNotFound'});
     next.profiles = put.profiles;

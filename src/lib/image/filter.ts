@@ -11,10 +11,24 @@ function dotPrefixMatch(short: string, full: string): boolean {
 function valueMatches(pattern: string, value: string): boolean {
   const re = pattern.includes('^') || pattern.includes('$') ? pattern : `^${pattern}$`;
   try {
-    return new RegExp(re).test(value);
+    return goRegExp(re).test(value);
   } catch {
     return pattern === value;
   }
+}
+
+/**
+ * A JavaScript RegExp for a Go (RE2) pattern. The syntaxes agree on what filters use; RE2's
+ * inline flags do not exist in JavaScript, so a `(?i)`, `(?s)` or `(?m)` group becomes flags
+ * (lxc users write `os=(?i)ubuntu`).
+ */
+function goRegExp(pattern: string): RegExp {
+  let flags = '';
+  const body = pattern.replace(/\(\?([ims]+)\)/g, (_, f: string) => {
+    for (const c of f) if (!flags.includes(c)) flags += c;
+    return '';
+  });
+  return new RegExp(body, flags);
 }
 
 /** Top-level image fields a `key=value` filter may name (compared as text, e.g. public=true). */

@@ -1,7 +1,7 @@
-import {stringify} from 'yaml';
 import {InvalidImageError} from '../errors.js';
 import {EPOCH, unixToRfc3339} from '../time.js';
 import {canonicalArchitecture} from './architectures.js';
+import {stringifyYaml} from '../yaml-out.js';
 import {decodeYamlV2, YamlV2Error, type GoType} from './yaml-v2.js';
 
 /** metadata.yaml larger than this is refused before it is read (LXD sets no limit; we must). */
@@ -75,7 +75,7 @@ export function decodeMetadata(bytes: Uint8Array, into?: ImageMetadata): ImageMe
     throw new InvalidImageError('metadata.yaml: invalid UTF-8', 'InvalidMetadata');
   }
   try {
-    return decodeYamlV2<ImageMetadata>(text, METADATA_TYPE, {maxNodes: MAX_METADATA_NODES, ...(into ? {into} : {})});
+    return decodeYamlV2<ImageMetadata>(text, METADATA_TYPE, {maxNodes: MAX_METADATA_NODES, emptyIsEOF: true, ...(into ? {into} : {})});
   } catch (err) {
     if (err instanceof YamlV2Error) {
       const msg = err.message.startsWith('metadata.yaml') ? err.message : `metadata.yaml: ${err.message}`;
@@ -128,10 +128,7 @@ export function metadataRecordFields(valid: ValidMetadata): {architecture: strin
   };
 }
 
-/**
- * Serialise metadata for an image img builds. YAML 1.1 quoting, so that LXD's yaml.v2 reads back
- * exactly these strings ("1.0", "yes" and "0755" are quoted).
- */
+/** Serialise metadata for an image img builds, so that LXD's yaml.v2 reads back exactly these values. */
 export function renderMetadata(metadata: ImageMetadata): string {
   const doc: Record<string, unknown> = {
     architecture: metadata.architecture,
@@ -149,7 +146,7 @@ export function renderMetadata(metadata: ImageMetadata): string {
     templates[path] = out;
   }
   doc.templates = templates;
-  return stringify(doc, {version: '1.1', lineWidth: 0, indentSeq: false, aliasDuplicateObjects: false});
+  return stringifyYaml(doc);
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

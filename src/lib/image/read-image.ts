@@ -154,7 +154,8 @@ async function readOne(
         continue;
       }
       await hashAndCopy(chunk);
-      if (scanner && !scanner.done) await scanner.push(chunk);
+      // push() throws the scanner's refusal: the import stops here, not at the end of the file.
+      await scanner?.push(chunk);
     }
     if (!format) format = requireFormat(head ?? Buffer.alloc(0), label);
     checkRole(format, role, label);

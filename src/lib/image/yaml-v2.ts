@@ -53,6 +53,15 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 const UINT64_MAX = 2n ** 64n - 1n;
 
+/** Go's time.Parse refuses out-of-range fields (month 13, February 30, hour 25). */
+function validTimestamp(text: string): boolean {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2}))?/.exec(text)!;
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1).filter((x) => x !== undefined).map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || h > 23 || mi > 59 || sec > 59) return false;
+  const days = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  return d! >= 1 && d! <= days;
+}
+
 /** Go's strconv.ParseInt/ParseUint with base 0 (sign, 0x, 0o, 0b, leading-0 octal), unbounded. */
 function parseGoInt(text: string): bigint | undefined {
   const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
@@ -78,7 +87,7 @@ export function resolvePlain(text: string): Resolved {
     return {tag: TAG.str, value: text};
   }
   if (!/[-+0-9]/.test(first)) return {tag: TAG.str, value: text};
-  if (/^\d{4}-/.test(text) && TIMESTAMP.some((re) => re.test(text))) return {tag: TAG.timestamp, value: text};
+  if (/^\d{4}-/.test(text) && TIMESTAMP.some((re) => re.test(text)) && validTimestamp(text)) return {tag: TAG.timestamp, value: text};
   const plain = text.replaceAll('_', '');
   const i = parseGoInt(plain);
   // ParseInt, then ParseUint: anything in [MinInt64, MaxUint64] is an !!int.
@@ -92,6 +101,7 @@ interface Ctx {
   lines: LineCounter;
   errors: string[];
   budget: number;
+  /** Alias nodes being expanded right now. */
   resolving: Set<Node>;
 }
 
@@ -175,26 +185,30 @@ function deref(ctx: Ctx, node: Node): Node | undefined {
 function decode(ctx: Ctx, raw: Node | null | undefined, t: GoType, current: unknown): unknown {
   if (--ctx.budget < 0) throw new YamlV2Error('metadata.yaml: document contains excessive aliasing', 'limit');
   if (raw == null) return current;
-  const node = deref(ctx, raw);
-  if (!node) return current;
-  if (ctx.resolving.has(node)) throw new YamlV2Error(`metadata.yaml: anchor value contains itself`, 'syntax');
+  if (isAlias(raw)) {
+    // As yaml.v2: only decoding that comes back through the same alias is a loop.
+    if (ctx.resolving.has(raw)) throw new YamlV2Error(`anchor '${raw.source}' value contains itself`, 'syntax');
+    ctx.resolving.add(raw);
+    try {
+      const target = deref(ctx, raw);
+      return target ? decode(ctx, target, t, current) : current;
+    } finally {
+      ctx.resolving.delete(raw);
+    }
+  }
+  const node = raw;
   if (t.kind === 'ptr') {
     if (isScalar(node) && resolveScalar(ctx, node).tag === TAG.null) return null;
     return decode(ctx, node, t.elem, current ?? zero(t.elem));
   }
   if (isScalar(node)) return decodeScalar(ctx, node, t, current);
-  ctx.resolving.add(node);
-  try {
-    if (isMap(node)) return decodeMapping(ctx, node, t, current);
-    if (isSeq(node)) {
-      if (t.kind !== 'slice') {
-        terror(ctx, node, TAG.seq, undefined, t);
-        return current;
-      }
-      return node.items.map((item) => decode(ctx, item as Node, t.elem, zero(t.elem)));
+  if (isMap(node)) return decodeMapping(ctx, node, t, current);
+  if (isSeq(node)) {
+    if (t.kind !== 'slice') {
+      terror(ctx, node, TAG.seq, undefined, t);
+      return current;
     }
-  } finally {
-    ctx.resolving.delete(node);
+    return node.items.map((item) => decode(ctx, item as Node, t.elem, zero(t.elem)));
   }
   return current;
 }
@@ -288,6 +302,11 @@ export interface DecodeOptions {
   maxNodes?: number;
   /** Decode into this value (yaml.v2 decoding into an existing struct overwrites key by key). */
   into?: unknown;
+  /**
+   * A stream with no document is an error, as with yaml.v2's Decoder (LXD reads metadata.yaml
+   * so). Off, it decodes to the zero value, as yaml.Unmarshal does (LXD's edit).
+   */
+  emptyIsEOF?: boolean;
 }
 
 // yaml.v2 accepts only YAML's printable characters (tab, LF and CR among the controls).
@@ -307,8 +326,10 @@ export function decodeYamlV2<T>(text: string, type: GoType, opts: DecodeOptions 
   const docs = parseAllDocuments(src, {version: '1.1', uniqueKeys: false, lineCounter: lines, prettyErrors: false, strict: false, merge: false});
   const list = Array.isArray(docs) ? docs : [];
   const doc = list[0];
-  // yaml.v2's Decoder reports a stream without any document (empty, only comments) as EOF.
-  if (!doc) throw new YamlV2Error('EOF: no YAML document', 'syntax');
+  if (!doc) {
+    if (opts.emptyIsEOF) throw new YamlV2Error('EOF: no YAML document', 'syntax');
+    return (opts.into ?? zero(type)) as T;
+  }
   if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.1') throw new YamlV2Error('found incompatible YAML document (only YAML 1.1 is read)', 'syntax');
   const err = doc.errors[0];
   if (err) {
