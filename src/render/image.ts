@@ -77,8 +77,8 @@ export function renderImageTable(images: ImageView[], columns: string[], format:
   return renderTable(columns.map((c) => COLUMNS[c]!.header), rows, format, {sort: false});
 }
 
-/** `lxc image info` text. */
-export function renderImageInfo(i: ImageView): string {
+/** `lxc image info` text; with `files`, img's Files section (sizes and digests) at the end. */
+export function renderImageInfo(i: ImageView, opts: {files?: boolean} = {}): string {
   const lines = [
     `Fingerprint: ${i.fingerprint}`,
     `Size: ${megabytes(i.size)}`,
@@ -102,5 +102,12 @@ export function renderImageInfo(i: ImageView): string {
   }
   if (i.profiles.length === 0) lines.push('Profiles: []');
   else lines.push('Profiles:', ...i.profiles.map((p) => `    - ${p}`));
+  if (opts.files) {
+    lines.push('Files:');
+    for (const f of i.files) {
+      lines.push(`    - ${f.role}: ${f.size} bytes, ${f.kind}${f.compression === 'none' ? '' : ` (${f.compression})`}`);
+      for (const d of ['sha256', 'sha1', 'md5'] as const) if (f[d]) lines.push(`      ${d}: ${f[d]}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }

@@ -346,3 +346,24 @@ describe('import --move and moving aliases', () => {
     assert.deepEqual(JSON.parse(img(['image', 'info', fa, '--format', 'json'], {home: h}).stdout).aliases, []);
   });
 });
+
+describe('info --digests and URLs', () => {
+  test('info --digests prints each file\'s digests after lxc\'s fields; --format json carries them', () => {
+    const h = join(work, 'home-digests');
+    const tarball = unifiedTarball(makeImageTree(join(work, 'dg-tree'), {seed: 'digests'}), join(work, 'dg.tar.gz'), 'z');
+    assert.equal(img(['image', 'import', tarball, '--alias', 'dg'], {home: h}).code, 0);
+    const sha1 = execFileSync('sha1sum', [tarball], {encoding: 'utf8'}).slice(0, 40);
+    const md5 = execFileSync('md5sum', [tarball], {encoding: 'utf8'}).slice(0, 32);
+    assert.doesNotMatch(img(['image', 'info', 'dg'], {home: h}).stdout, /Files:/, 'plain info stays as lxc prints it');
+    const out = img(['image', 'info', 'dg', '--digests'], {home: h}).stdout;
+    assert.match(out, new RegExp(`\\nProfiles:\\n {4}- default\\nFiles:\\n {4}- unified: ${statSync(tarball).size} bytes, tar \\(gzip\\)\\n {6}sha256: [0-9a-f]{64}\\n {6}sha1: ${sha1}\\n {6}md5: ${md5}\\n$`));
+    const files = (JSON.parse(img(['image', 'info', 'dg', '--format', 'json'], {home: h}).stdout) as {files: Array<Record<string, unknown>>}).files;
+    assert.equal(files[0]!.sha1, sha1, 'kept from the first use');
+  });
+
+  test('a URL is not taken for a file name', () => {
+    const r = run(['image', 'import', 'https://images.example/x.tar.xz']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /importing from a URL .* comes with remote support/);
+  });
+});

@@ -43,6 +43,8 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
       }
     }
     if (files.length === 0 || files.length > 2) throw new UsageError('give one unified image, or a metadata file and a rootfs file');
+    const url = files.find((f) => /^[a-z][a-z0-9+.-]*:\/\//i.test(f));
+    if (url) throw new UsageError(`importing from a URL (${url}) comes with remote support; download the file and import it`);
     if (files[1] === '-') throw new UsageError('only the first file can be read from stdin');
     const sources: ImageSource[] = files.map((f) => (f === '-' ? {stream: process.stdin, name: '-'} : {path: f}));
     const progress = this.progress('Importing');

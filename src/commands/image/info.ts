@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core';
+import {Args, Flags} from '@oclif/core';
 import {ImgCommand, formatFlag} from '../../base-command.js';
 import {parseRef} from '../../lib/refs.js';
 import {toLxdImage} from '../../lib/store/record.js';
@@ -7,14 +7,24 @@ import {renderImageInfo} from '../../render/image.js';
 export default class ImageInfo extends ImgCommand {
   static override summary = 'Show useful information about an image';
   static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
-  static override flags = {format: formatFlag('table', ['table', 'json', 'yaml'])};
+  static override description = 'With --digests, also the sha256, sha1 and md5 of each file (computed once, on first use, and kept).';
+  static override flags = {
+    format: formatFlag('table', ['table', 'json', 'yaml']),
+    digests: Flags.boolean({description: 'Also show each file\'s sha256, sha1 and md5'}),
+  };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ImageInfo);
     const store = await this.openStore();
-    const image = await store.resolve(parseRef(args.image).name);
+    let image = await store.resolve(parseRef(args.image).name);
+    if (flags.digests) {
+      const progress = this.progress('Hashing');
+      let done = 0;
+      image = await store.ensureDigests(image.fingerprint, (n) => progress.update((done += n), image.size));
+      progress.clear();
+    }
     if (flags.format === 'json') this.outJson(toLxdImage(image));
     else if (flags.format === 'yaml') await this.outYaml(toLxdImage(image));
-    else process.stdout.write(renderImageInfo(image));
+    else process.stdout.write(renderImageInfo(image, {files: flags.digests}));
   }
 }

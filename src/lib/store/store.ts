@@ -1,10 +1,11 @@
 import {link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile} from 'node:fs/promises';
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {join} from 'node:path';
 import {InvalidImageError, NotFoundError, UsageError, UserError, userFsError} from '../errors.js';
 import {metadataRecordFields} from '../image/metadata.js';
 import {readImage, type FileRole, type ImageSource, type ReadImageResult} from '../image/read-image.js';
 import {syncDir, writeFileAtomic} from '../io/atomic.js';
+import {fileChunks} from '../io/chunks.js';
 import {GO_ZERO_TIME, nowRfc3339} from '../time.js';
 import {checkAliasName} from './alias-name.js';
 import {FileLock, ProcessMutex} from './lock.js';
@@ -402,11 +403,47 @@ export class Store {
     }
   }
 
+  /**
+   * Make sure each file's sha256, sha1 and md5 are in the record: import computes only the
+   * fingerprint (one digest pass); the others are computed here, on first use (IMGAPI needs sha1,
+   * `info --digests` shows all), in one read of each file, and kept.
+   */
+  async ensureDigests(fingerprint: string, onProgress?: (bytes: number) => void): Promise<ImageView> {
+    const record = await this.readRecord(fingerprint);
+    if (!record) throw new NotFoundError(`Image "${fingerprint}" not found`);
+    const computed = new Map<FileRole, Partial<Record<DigestName, string>>>();
+    for (const file of record.files) {
+      const missing = DIGESTS.filter((d) => !file[d]);
+      if (missing.length === 0) continue;
+      const hashes = missing.map((d) => [d, createHash(d)] as const);
+      const handle = await this.openFile(fingerprint, file.role);
+      try {
+        for await (const chunk of fileChunks(handle)) {
+          for (const [, h] of hashes) h.update(chunk);
+          onProgress?.(chunk.length);
+        }
+      } finally {
+        await handle.close();
+      }
+      computed.set(file.role, Object.fromEntries(hashes.map(([d, h]) => [d, h.digest('hex')])));
+    }
+    if (computed.size === 0) return this.withAliases(record, await this.readAliases());
+    return this.updateRecord(fingerprint, (r) => {
+      for (const f of r.files) Object.assign(f, {...computed.get(f.role), ...pick(f)});
+      return r;
+    });
+  }
+
   /** Open a stored file for reading. */
   async openFile(fingerprint: string, role: FileRole) {
     return open(this.filePath(fingerprint, role), 'r');
   }
 }
+
+const DIGESTS = ['sha256', 'sha1', 'md5'] as const;
+type DigestName = (typeof DIGESTS)[number];
+/** The digests a file already has (they win over freshly computed ones: they were there first). */
+const pick = (f: StoredFile): Partial<Record<DigestName, string>> => Object.fromEntries(DIGESTS.filter((d) => f[d]).map((d) => [d, f[d]]));
 
 /** What a record is made from: an image read from files, or one img built. */
 export type ImageFacts = Pick<ReadImageResult, 'fingerprint' | 'type' | 'metadata' | 'size'> & {
