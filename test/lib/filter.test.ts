@@ -4,30 +4,8 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {imageMatches} from '../../src/lib/image/filter.js';
-import type {ImageView} from '../../src/lib/store/record.js';
+import {alias, view} from '../helpers/views.js';
 
-function view(over: Partial<ImageView> & Pick<ImageView, 'fingerprint'>): ImageView {
-  return {
-    type: 'container',
-    architecture: 'x86_64',
-    size: 0,
-    filename: '',
-    properties: {},
-    public: false,
-    cached: false,
-    auto_update: false,
-    profiles: ['default'],
-    created_at: '2023-11-14T22:13:20Z',
-    uploaded_at: '2026-11-24T08:27:04Z',
-    last_used_at: '0001-01-01T00:00:00Z',
-    expires_at: '1970-01-01T00:00:00Z',
-    update_source: null,
-    files: [],
-    aliases: [],
-    ...over,
-  };
-}
-const alias = (...names: string[]) => names.map((name) => ({name, description: ''}));
 
 const UBUNTU = view({
   fingerprint: '723588a62a0f1809c80e4c2cb2b6ff8515eb34a9f4f91b4eceb2c83c56fcaea7',

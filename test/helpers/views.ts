@@ -1,0 +1,27 @@
+import type {ImageView} from '../../src/lib/store/record.js';
+
+/** An ImageView as img's store hands it over, with LXD's defaults for what is not given. */
+export function view(over: Partial<ImageView> & Pick<ImageView, 'fingerprint'>): ImageView {
+  return {
+    type: 'container',
+    architecture: 'x86_64',
+    size: 0,
+    filename: '',
+    properties: {},
+    public: false,
+    cached: false,
+    auto_update: false,
+    profiles: ['default'],
+    created_at: '2023-11-14T22:13:20Z',
+    uploaded_at: '2026-11-24T08:27:04Z',
+    last_used_at: '0001-01-01T00:00:00Z',
+    expires_at: '1970-01-01T00:00:00Z',
+    update_source: null,
+    files: [],
+    aliases: [],
+    ...over,
+  };
+}
+
+/** Aliases without descriptions, in the order given. */
+export const alias = (...names: string[]) => names.map((name) => ({name, description: ''}));
