@@ -7,7 +7,8 @@ import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
 import {fingerprintIn, hasCommand, IMG_BIN, img, imgAsync, isCleanError, PROJECT} from '../helpers/cli.js';
-import {tarBytes, GOOD_META, writeBigImage, writeHostileImages} from '../helpers/hostile.js';
+import {GOOD_META, writeBigImage, writeHostileImages} from '../helpers/hostile.js';
+import {tarBytes} from '../helpers/tar-bytes.js';
 import {tempDir} from '../helpers/tmp.js';
 
 const work = tempDir();

@@ -1,40 +1,8 @@
 import {createHash, randomBytes} from 'node:crypto';
 import {closeSync, openSync, writeFileSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
+import {tarBytes, tarHeader} from './tar-bytes.js';
 import {xzSync} from './xz.js';
-
-/** One ustar header block for `name` (type '0' file, '5' directory). */
-export function tarHeader(name: string, size: number, type = '0'): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('14524652300\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  return h;
-}
-
-const pad = (n: number): Buffer => Buffer.alloc((512 - (n % 512)) % 512);
-
-/** A tar archive in memory from [name, content] pairs (names ending in / are directories). */
-export function tarBytes(entries: Array<[string, Buffer | string]>): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, content] of entries) {
-    const data = Buffer.from(content);
-    parts.push(tarHeader(name, name.endsWith('/') ? 0 : data.length, name.endsWith('/') ? '5' : '0'));
-    if (!name.endsWith('/')) parts.push(data, pad(data.length));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
 
 export const GOOD_META = 'architecture: x86_64\ncreation_date: 1700000000\nproperties: {os: evil, description: hostile}\n';
 

@@ -2,7 +2,7 @@
 // and how to hold img's refusals to the same meaning.
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
-import {tarBytes} from './hostile.js';
+import {tarBytes} from './tar-bytes.js';
 
 export interface Verdict {
   accepted: boolean;

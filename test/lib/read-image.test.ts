@@ -10,6 +10,7 @@ import {describe, test} from 'node:test';
 import {InvalidImageError, UserError} from '../../src/lib/errors.js';
 import {readImage, type ImageSource, type ReadImageOptions, type ReadImageResult} from '../../src/lib/image/read-image.js';
 import {makeImageTree, makeRootfs, METADATA, tar} from '../helpers/images.js';
+import {tarOf, type TarEntry} from '../helpers/tar-bytes.js';
 import {tempDir} from '../helpers/tmp.js';
 
 const META = 'architecture: x86_64\ncreation_date: 1700000000\nproperties:\n  os: tinyos\n  release: "1.0"\n  description: d\n';
@@ -17,39 +18,7 @@ const PROPS = {os: 'tinyos', release: '1.0', description: 'd'};
 
 const sha256sum = (...files: string[]): string => execFileSync('sh', ['-c', 'cat "$@" | sha256sum', 'sh', ...files], {encoding: 'utf8'}).split(' ')[0]!;
 
-/** One ustar header: type '0' file, '1' hard link, '2' symlink, '5' directory. */
-function header(name: string, size: number, type: string, link = ''): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('14524652300\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write(link, 157, 100, 'utf8');
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  return h;
-}
-
-type Entry = {name: string; data?: string | Buffer; type?: string; link?: string};
-/** A tar archive from entries; names ending in / are directories unless a type is given. */
-function tarOf(entries: Entry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const e of entries) {
-    const type = e.type ?? (e.name.endsWith('/') ? '5' : '0');
-    const data = type === '0' ? Buffer.from(e.data ?? '') : Buffer.alloc(0);
-    parts.push(header(e.name, data.length, type, e.link), data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-const ROOT: Entry[] = [{name: 'rootfs/'}, {name: 'rootfs/etc/'}, {name: 'rootfs/etc/hostname', data: 'tiny\n'}];
+const ROOT: TarEntry[] = [{name: 'rootfs/'}, {name: 'rootfs/etc/'}, {name: 'rootfs/etc/hostname', data: 'tiny\n'}];
 
 const fromBytes = (bytes: Buffer, name = 'stream.tar'): ImageSource => ({stream: Readable.from([bytes]), name});
 /** A stream that yields one byte at a time. */
@@ -425,7 +394,7 @@ const fixtureSkip = existsSync(FIXTURE) ? false : 'skipped: test/fixtures/lxd-me
 describe('readImage: the tarball shapes measured with LXD 5.0.2 (fixture cases of kind "tar")', {skip: fixtureSkip}, () => {
   if (fixtureSkip) return;
   const verdicts = new Map((JSON.parse(readFileSync(FIXTURE, 'utf8')) as {cases: Array<{name: string; kind: string; lxd: Verdict}>}).cases.filter((c) => c.kind === 'tar').map((c) => [c.name, c.lxd]));
-  const meta = (data: string = META): Entry => ({name: 'metadata.yaml', data});
+  const meta = (data: string = META): TarEntry => ({name: 'metadata.yaml', data});
   // Each case rebuilt from its description in the fixture.
   const shapes: Record<string, Buffer> = {
     'tar-dot-slash-names': tarOf([{name: './metadata.yaml', data: META}, {name: './rootfs/'}, {name: './rootfs/etc/'}, {name: './rootfs/etc/hostname', data: 'x'}]),

@@ -10,7 +10,8 @@ import {FileLock, ProcessMutex} from '../../src/lib/store/lock.js';
 import {Store} from '../../src/lib/store/store.js';
 import {cleanTmp, WorkDir} from '../../src/lib/store/workdir.js';
 import {PROJECT} from '../helpers/cli.js';
-import {GOOD_META, tarBytes} from '../helpers/hostile.js';
+import {GOOD_META} from '../helpers/hostile.js';
+import {tarBytes} from '../helpers/tar-bytes.js';
 import {tempDir} from '../helpers/tmp.js';
 
 const work = tempDir();
