@@ -47,12 +47,6 @@ export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
 
-/** A short description of a Node system error, without the stack: "ENOENT: no such file, open 'x'". */
-export function fsErrorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
 /** Turn common filesystem errors on user-named paths into user errors; rethrow the rest. */
 export function userFsError(err: unknown, what: string): never {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -12,7 +12,7 @@
 export {detectFormat, requireFormat, type Compression, type DetectedFormat, type PayloadKind} from './archive/detect.js';
 export {WRITE_COMPRESSIONS, type WriteCompression} from './archive/codecs.js';
 export {EXIT_NOT_FOUND, EXIT_USAGE, InvalidImageError, NotFoundError, UsageError, UserError, isUserError} from './errors.js';
-export {canonicalArchitecture, debianArchitecture, hostArchitecture} from './image/architectures.js';
+export {canonicalArchitecture, hostArchitecture} from './image/architectures.js';
 export {buildImage, type BuildOptions, type BuiltImage} from './image/build.js';
 export {applyImagePut, imagePut, type ImagePut} from './image/edit.js';
 export {exportImage, exportTargets, exportToStream} from './image/export.js';

@@ -43,11 +43,6 @@ export function nowRfc3339(date: Date = new Date()): string {
   return date.toISOString().replace(/\.000Z$/, 'Z');
 }
 
-/** Milliseconds since the epoch for an RFC 3339 string, or NaN; Go's zero time and the epoch give ≤ 0. */
-export function rfc3339ToMillis(s: string): number {
-  return Date.parse(s);
-}
-
 /** True when the time is "never" as LXD's CLI shows it (at or before the epoch). */
 export function isUnset(s: string | undefined): boolean {
   if (!s) return true;

@@ -3,5 +3,4 @@
 declare module 'fs-native-extensions' {
   export function tryLock(fd: number, opts?: {shared?: boolean}): boolean;
   export function waitForLock(fd: number, opts?: {shared?: boolean}): Promise<void>;
-  export function unlock(fd: number): void;
 }

@@ -23,8 +23,9 @@ const memberName = (name: string): string => (name.startsWith('./') ? name.slice
  * Reads an image tarball as bytes are pushed into it, the way LXD does: a unified tarball is
  * decompressed only until metadata.yaml and a root marker (`rootfs/…` → container, `rootfs.img` →
  * virtual machine) have both been seen; a metadata tarball is read to its end (it is small, and
- * LXD refuses a damaged one). metadata.yaml is validated the moment it is read, so bad input is
- * refused after the first chunk rather than after the whole file.
+ * LXD refuses a damaged one). metadata.yaml is decoded the moment it is read (malformed YAML is
+ * refused at once) and validated when the scan ends, as LXD validates it after its loop; with
+ * metadata.yaml first, both happen within the first chunk, not after the whole file.
  */
 export class ImageScanner {
   private readonly extract = tar.extract();
@@ -54,15 +55,8 @@ export class ImageScanner {
     this.result.catch(() => undefined);
   }
 
+  /** A scanner for a tarball in `format` (the caller has checked it is one). */
   static async create(format: DetectedFormat, role: ScanRole, label: string): Promise<ImageScanner> {
-    if (format.kind !== 'tar') {
-      throw new InvalidImageError(
-        role === 'unified'
-          ? `${label}: a ${format.kind} file is not a unified image; give it as the root file after a metadata tarball`
-          : `${label}: the metadata file must be a tarball, not ${format.kind}`,
-        'NotATarball',
-      );
-    }
     return new ImageScanner(await createDecompressor(format.compression), role, label, format);
   }
 

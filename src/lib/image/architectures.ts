@@ -30,15 +30,6 @@ export function canonicalArchitecture(name: string): string | undefined {
   return BY_NAME.get(name);
 }
 
-/** Debian's name for a canonical architecture (simplestreams `arch`), e.g. x86_64 → amd64. */
-export function debianArchitecture(canonical: string): string {
-  const debian: Record<string, string> = {
-    i686: 'i386', x86_64: 'amd64', armv6l: 'armel', armv7l: 'armhf', aarch64: 'arm64',
-    ppc: 'powerpc', ppc64: 'ppc64', ppc64le: 'ppc64el', mips: 'mipsel', mips64: 'mips64el',
-  };
-  return debian[canonical] ?? canonical;
-}
-
 /** The canonical architecture of the machine img runs on. */
 export function hostArchitecture(arch: string = process.arch): string {
   const node: Record<string, string> = {

@@ -157,8 +157,11 @@ async function readOne(
       // push() throws the scanner's refusal: the import stops here, not at the end of the file.
       await scanner?.push(chunk);
     }
-    if (!format) format = requireFormat(head ?? Buffer.alloc(0), label);
-    checkRole(format, role, label);
+    if (!format) {
+      // The whole input was shorter than a sniff and matched nothing on the way.
+      format = requireFormat(head ?? Buffer.alloc(0), label);
+      checkRole(format, role, label);
+    }
     await writer?.flush();
     const scan = scanner ? await scanner.end() : undefined;
     if (out) {
