@@ -5,7 +5,7 @@ import type {Readable} from 'node:stream';
 import {detectFormat, requireFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
 import type {ImageScanner, InstanceType} from '../archive/image-scan.js';
 import {InvalidImageError, UsageError, userFsError} from '../errors.js';
-import {fileChunks, streamChunks} from '../io/chunks.js';
+import {CHUNK_SIZE, COPY_CHUNK_SIZE, fileChunks, streamChunks} from '../io/chunks.js';
 import {ChunkWriter} from '../io/write-all.js';
 import type {ValidMetadata} from './metadata.js';
 
@@ -50,9 +50,9 @@ interface OpenSource {
   close(): Promise<void>;
 }
 
-async function openSource(src: ImageSource): Promise<OpenSource> {
+async function openSource(src: ImageSource, chunkSize: number): Promise<OpenSource> {
   if ('stream' in src) {
-    return {name: src.name, size: undefined, chunks: streamChunks(src.stream), close: async () => undefined};
+    return {name: src.name, size: undefined, chunks: streamChunks(src.stream, {chunkSize}), close: async () => undefined};
   }
   let handle: FileHandle;
   try {
@@ -65,7 +65,7 @@ async function openSource(src: ImageSource): Promise<OpenSource> {
     await handle.close();
     throw new UsageError(`${src.path}: is a directory; build an image from a directory with img publish --rootfs`, 'IsDirectory');
   }
-  return {name: basename(src.path), size: st.isFile() ? st.size : undefined, chunks: fileChunks(handle), close: () => handle.close()};
+  return {name: basename(src.path), size: st.isFile() ? st.size : undefined, chunks: fileChunks(handle, {chunkSize}), close: () => handle.close()};
 }
 
 /**
@@ -79,7 +79,8 @@ export async function readImage(sources: ImageSource[], opts: ReadImageOptions):
   const roles: FileRole[] = sources.length === 1 ? ['unified'] : ['metadata', 'rootfs'];
   const opened: OpenSource[] = [];
   try {
-    for (const s of sources) opened.push(await openSource(s));
+    const chunkSize = opts.copyTo ? COPY_CHUNK_SIZE : CHUNK_SIZE;
+    for (const s of sources) opened.push(await openSource(s, chunkSize));
     const total = opened.every((o) => o.size !== undefined) ? opened.reduce((n, o) => n + (o.size ?? 0), 0) : undefined;
     const fp = createHash('sha256');
     const progress = {done: 0, total};
