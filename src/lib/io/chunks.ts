@@ -8,7 +8,7 @@ import type {Readable} from 'node:stream';
 export const CHUNK_SIZE = 1 << 20;
 /**
  * When every chunk is also copied, smaller chunks win (1 GiB import: 1.12 s with 256 KiB against
- * 1.18 s with 1 MiB and 1.20 s with 128 KiB, bench/README.md): a chunk that fits the L2 cache is
+ * 1.18 s with 1 MiB and 1.20 s with 128 KiB; bench/README.md): a chunk that fits the L2 cache is
  * still there when the hash and then the write read it.
  */
 export const COPY_CHUNK_SIZE = 256 << 10;
