@@ -22,7 +22,7 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
     rootfs: Args.string({ignoreStdin: true, description: 'rootfs tarball, squashfs or qcow2 of a split image'}),
   };
   static override flags = {
-    alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true, default: []}),
+    alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true}),
     public: Flags.boolean({description: 'Make the image public'}),
     move: Flags.boolean({description: 'Move the files into the store instead of copying them (no data is written when they are on the same filesystem); they are removed once imported'}),
     format: formatFlag('table', ['table', 'json', 'yaml']),
@@ -50,7 +50,7 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
     const progress = this.progress('Importing');
     const store = await this.openStore();
     const image = await store.importImage(sources, {
-      aliases: flags.alias,
+      aliases: flags.alias ?? [],
       public: flags.public,
       properties,
       move: flags.move,
