@@ -1,9 +1,16 @@
-import {Command, Errors, Flags, type Interfaces} from '@oclif/core';
+import {Args, Command, Errors, Flags, type Interfaces} from '@oclif/core';
 import {isUserError} from './lib/errors.js';
 import type {Store} from './lib/store/store.js';
 import {Progress} from './render/progress.js';
 
 export type OutputFormat = 'table' | 'compact' | 'csv' | 'json' | 'yaml';
+
+/**
+ * A string argument. oclif reads stdin for an argument given as `-` unless told not to; img's
+ * commands read stdin themselves (import -, edit), so none of their arguments may let oclif do so.
+ */
+// Typed as Args.string itself, whose overloads make a `required` argument a plain string.
+export const arg = ((opts: Parameters<typeof Args.string>[0] = {}) => Args.string({...opts, ignoreStdin: true})) as typeof Args.string;
 
 /** `--format` for listings and shows, with lxc's choices. */
 export const formatFlag = (defaultFormat: OutputFormat = 'table', options: OutputFormat[] = ['table', 'compact', 'csv', 'json', 'yaml']) =>

@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core';
-import {ImgCommand} from '../base-command.js';
+import {Flags} from '@oclif/core';
+import {arg, ImgCommand} from '../base-command.js';
 import {WRITE_COMPRESSIONS} from '../lib/archive/codecs.js';
 import {UsageError} from '../lib/errors.js';
 import {publishImage} from '../lib/image/publish.js';
@@ -18,7 +18,7 @@ Output is reproducible: entries are sorted, owners numeric, and with SOURCE_DATE
     'SOURCE_DATE_EPOCH=1700000000 <%= config.bin %> publish --rootfs ./rootfs os=tinyos release=1.0 --stock-templates hostname,hosts',
   ];
   static override strict = false;
-  static override args = {instance: Args.string({ignoreStdin: true, description: 'instance[/snapshot] to publish (instances are not available yet: use --rootfs)'})};
+  static override args = {instance: arg({description: 'instance[/snapshot] to publish (instances are not available yet: use --rootfs)'})};
   static override flags = {
     rootfs: Flags.string({description: 'Root filesystem directory to pack'}),
     metadata: Flags.string({description: 'metadata.yaml to use'}),

@@ -1,12 +1,11 @@
-import {Args} from '@oclif/core';
-import {ImgCommand} from '../../base-command.js';
+import {arg, ImgCommand} from '../../base-command.js';
 import {parseRef} from '../../lib/refs.js';
 
 export default class ImageDelete extends ImgCommand {
   static override summary = 'Delete images (and their aliases)';
   static override description = 'Every image named is resolved first: if one is not found, nothing is deleted.';
   static override strict = false;
-  static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix (one or more)', required: true})};
+  static override args = {image: arg({description: 'alias, fingerprint or unique fingerprint prefix (one or more)', required: true})};
 
   async run(): Promise<void> {
     const {argv} = await this.parse(ImageDelete);

@@ -3,8 +3,7 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline/promises';
-import {Args} from '@oclif/core';
-import {ImgCommand, toYaml} from '../../base-command.js';
+import {arg, ImgCommand, toYaml} from '../../base-command.js';
 import {UserError, isUserError} from '../../lib/errors.js';
 import {applyImagePut, imagePut} from '../../lib/image/edit.js';
 import {parseRef} from '../../lib/refs.js';
@@ -26,7 +25,7 @@ export default class ImageEdit extends ImgCommand {
   static override summary = 'Edit the editable fields of an image';
   static override description = 'Opens $VISUAL or $EDITOR on the YAML that img image show prints; when stdin is not a terminal, reads that YAML from stdin instead.';
   static override examples = ['<%= config.bin %> image edit ubuntu', '<%= config.bin %> image show ubuntu | sed s/public: false/public: true/ | <%= config.bin %> image edit ubuntu'];
-  static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
+  static override args = {image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
 
   async run(): Promise<void> {
     const {args} = await this.parse(ImageEdit);

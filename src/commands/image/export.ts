@@ -1,5 +1,4 @@
-import {Args} from '@oclif/core';
-import {ImgCommand} from '../../base-command.js';
+import {arg, ImgCommand} from '../../base-command.js';
 import {exportImage, exportToStream} from '../../lib/image/export.js';
 import {parseRef} from '../../lib/refs.js';
 
@@ -8,8 +7,8 @@ export default class ImageExport extends ImgCommand {
   static override description = `Files are named as LXD names them. When TARGET is an existing directory they go inside it: <fingerprint>.tar.xz for a unified image, meta-<fingerprint>.tar.xz and <fingerprint>.squashfs (or .tar.xz, .qcow2) for a split one. Otherwise TARGET names the file: TARGET plus the image's extension (unified), or TARGET and TARGET.root (split). TARGET defaults to the current directory; - writes a unified image to stdout.`;
   static override examples = ['<%= config.bin %> image export ubuntu /srv/images/', '<%= config.bin %> image export ubuntu - | ssh host img image import -'];
   static override args = {
-    image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
-    target: Args.string({ignoreStdin: true, description: 'directory or file name (default: current directory; - for stdout)'}),
+    image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
+    target: arg({description: 'directory or file name (default: current directory; - for stdout)'}),
   };
 
   async run(): Promise<void> {

@@ -1,13 +1,12 @@
-import {Args} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../base-command.js';
+import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {readImage} from '../../lib/image/read-image.js';
 
 export default class ImageFingerprint extends ImgCommand {
   static override summary = 'Print the fingerprint LXD would give an image, without importing it';
   static override description = 'The sha256 of a unified image file, or of a split image\'s metadata file followed by its root file. Only the first bytes are inspected for the format; nothing is decompressed.';
   static override args = {
-    file: Args.string({ignoreStdin: true, description: 'unified tarball, or metadata tarball of a split image', required: true}),
-    rootfs: Args.string({ignoreStdin: true, description: 'rootfs file of a split image'}),
+    file: arg({description: 'unified tarball, or metadata tarball of a split image', required: true}),
+    rootfs: arg({description: 'rootfs file of a split image'}),
   };
   static override flags = {format: formatFlag('table', ['table', 'json'])};
 

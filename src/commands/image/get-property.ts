@@ -1,13 +1,12 @@
-import {Args} from '@oclif/core';
-import {ImgCommand} from '../../base-command.js';
+import {arg, ImgCommand} from '../../base-command.js';
 import {UserError} from '../../lib/errors.js';
 import {parseRef} from '../../lib/refs.js';
 
 export default class ImageGetProperty extends ImgCommand {
   static override summary = 'Get an image property';
   static override args = {
-    image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
-    key: Args.string({ignoreStdin: true, description: 'property name', required: true}),
+    image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
+    key: arg({description: 'property name', required: true}),
   };
 
   async run(): Promise<void> {

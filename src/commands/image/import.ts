@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs';
-import {Args, Flags} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../base-command.js';
+import {Flags} from '@oclif/core';
+import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {UsageError} from '../../lib/errors.js';
 import type {ImageSource} from '../../lib/image/read-image.js';
 import {parseRef} from '../../lib/refs.js';
@@ -18,8 +18,8 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
   ];
   static override strict = false;
   static override args = {
-    file: Args.string({ignoreStdin: true, description: 'unified tarball, or metadata tarball of a split image (- for stdin)', required: true}),
-    rootfs: Args.string({ignoreStdin: true, description: 'rootfs tarball, squashfs or qcow2 of a split image'}),
+    file: arg({description: 'unified tarball, or metadata tarball of a split image (- for stdin)', required: true}),
+    rootfs: arg({description: 'rootfs tarball, squashfs or qcow2 of a split image'}),
   };
   static override flags = {
     alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true}),

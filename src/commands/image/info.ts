@@ -1,12 +1,12 @@
-import {Args, Flags} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../base-command.js';
+import {Flags} from '@oclif/core';
+import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {parseRef} from '../../lib/refs.js';
 import {toLxdImage} from '../../lib/store/record.js';
 import {renderImageInfo} from '../../render/image.js';
 
 export default class ImageInfo extends ImgCommand {
   static override summary = 'Show useful information about an image';
-  static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
+  static override args = {image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
   static override description = 'With --digests, also the sha256, sha1 and md5 of each file (computed once, on first use, and kept).';
   static override flags = {
     format: formatFlag('table', ['table', 'json', 'yaml']),

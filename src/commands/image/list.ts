@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../base-command.js';
+import {Flags} from '@oclif/core';
+import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {imageMatches} from '../../lib/image/filter.js';
 import {parseRef} from '../../lib/refs.js';
 import {toLxdImage} from '../../lib/store/record.js';
@@ -12,7 +12,7 @@ export default class ImageList extends ImgCommand {
 Columns (-c): l shortest alias, L all aliases, f fingerprint (12 characters), F full fingerprint, p public, d description, a architecture, t type, s size, u upload date. Default: ${DEFAULT_COLUMNS}.`;
   static override examples = ['<%= config.bin %> image list', '<%= config.bin %> image list os=Ubuntu -c lfd', '<%= config.bin %> image list --format json'];
   static override strict = false;
-  static override args = {filters: Args.string({ignoreStdin: true, description: '[remote:] and filters'})};
+  static override args = {filters: arg({description: '[remote:] and filters'})};
   static override flags = {
     columns: Flags.string({char: 'c', description: 'Columns', default: DEFAULT_COLUMNS}),
     format: formatFlag(),

@@ -1,14 +1,13 @@
-import {Args} from '@oclif/core';
-import {ImgCommand} from '../../base-command.js';
+import {arg, ImgCommand} from '../../base-command.js';
 import {parseRef} from '../../lib/refs.js';
 
 export default class ImageSetProperty extends ImgCommand {
   static override summary = 'Set an image property';
   static override description = 'An empty value removes the property, as in lxc.';
   static override args = {
-    image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
-    key: Args.string({ignoreStdin: true, description: 'property name', required: true}),
-    value: Args.string({ignoreStdin: true, description: 'property value', required: true}),
+    image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true}),
+    key: arg({description: 'property name', required: true}),
+    value: arg({description: 'property value', required: true}),
   };
 
   async run(): Promise<void> {

@@ -1,12 +1,11 @@
-import {Args} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../base-command.js';
+import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {imagePut} from '../../lib/image/edit.js';
 import {parseRef} from '../../lib/refs.js';
 
 export default class ImageShow extends ImgCommand {
   static override summary = 'Show the editable fields of an image as YAML';
   static override description = 'auto_update, properties, public, expires_at and profiles: what img image edit changes.';
-  static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
+  static override args = {image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
   static override flags = {format: formatFlag('yaml', ['yaml', 'json'])};
 
   async run(): Promise<void> {

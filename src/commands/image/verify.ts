@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../base-command.js';
+import {Flags} from '@oclif/core';
+import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {verifyImage, type VerifyResult} from '../../lib/image/verify.js';
 import {parseRef} from '../../lib/refs.js';
 
@@ -9,7 +9,7 @@ export default class ImageVerify extends ImgCommand {
 
 --deep also reads every archive to its end (decompression and tar structure), which an import does not: like LXD, import reads only until metadata.yaml and the first rootfs/ entry.`;
   static override strict = false;
-  static override args = {image: Args.string({ignoreStdin: true, description: 'alias, fingerprint or prefix (default: all images)'})};
+  static override args = {image: arg({description: 'alias, fingerprint or prefix (default: all images)'})};
   static override flags = {
     deep: Flags.boolean({description: 'Also read every archive to its end'}),
     format: formatFlag('table', ['table', 'json']),

@@ -75,7 +75,7 @@ export function decodeMetadata(bytes: Uint8Array, into?: ImageMetadata): ImageMe
     throw new InvalidImageError('metadata.yaml: invalid UTF-8', 'InvalidMetadata');
   }
   try {
-    return decodeYamlV2<ImageMetadata>(text, METADATA_TYPE, {maxNodes: MAX_METADATA_NODES, emptyIsEOF: true, ...(into ? {into} : {})});
+    return decodeYamlV2<ImageMetadata>(text, METADATA_TYPE, {maxNodes: MAX_METADATA_NODES, emptyIsEOF: true, into});
   } catch (err) {
     if (err instanceof YamlV2Error) {
       const msg = err.message.startsWith('metadata.yaml') ? err.message : `metadata.yaml: ${err.message}`;

@@ -11,6 +11,11 @@ import type {ValidMetadata} from './metadata.js';
 
 export type FileRole = 'unified' | 'metadata' | 'rootfs';
 
+/** What each given file is: one file is a unified image, two are metadata then root. */
+export function fileRoles(count: number): FileRole[] {
+  return count === 1 ? ['unified'] : ['metadata', 'rootfs'];
+}
+
 /** Where image bytes come from: a file, or a stream such as stdin (`-`). */
 export type ImageSource = {path: string} | {stream: Readable; name: string};
 
@@ -76,7 +81,7 @@ async function openSource(src: ImageSource, chunkSize: number): Promise<OpenSour
  */
 export async function readImage(sources: ImageSource[], opts: ReadImageOptions): Promise<ReadImageResult> {
   if (sources.length < 1 || sources.length > 2) throw new UsageError('an image is one unified file, or a metadata file and a root file');
-  const roles: FileRole[] = sources.length === 1 ? ['unified'] : ['metadata', 'rootfs'];
+  const roles = fileRoles(sources.length);
   const opened: OpenSource[] = [];
   try {
     const chunkSize = opts.copyTo ? COPY_CHUNK_SIZE : CHUNK_SIZE;

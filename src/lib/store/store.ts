@@ -3,7 +3,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import {join} from 'node:path';
 import {InvalidImageError, NotFoundError, UsageError, UserError, userFsError} from '../errors.js';
 import {metadataRecordFields} from '../image/metadata.js';
-import {readImage, type FileRole, type ImageSource, type ReadImageResult} from '../image/read-image.js';
+import {fileRoles, readImage, type FileRole, type ImageSource, type ReadImageResult} from '../image/read-image.js';
 import {syncDir, writeFileAtomic} from '../io/atomic.js';
 import {fileChunks} from '../io/chunks.js';
 import {GO_ZERO_TIME, nowRfc3339} from '../time.js';
@@ -228,7 +228,7 @@ export class Store {
     await this.checkAliasesFree(aliases, true);
     const work = await this.createWork('import');
     try {
-      const roles: FileRole[] = sources.length === 1 ? ['unified'] : ['metadata', 'rootfs'];
+      const roles = fileRoles(sources.length);
       const linked = opts.move ? await linkSources(sources, roles, work.path) : new Set<FileRole>();
       const readOpts: Parameters<typeof readImage>[1] = {scan: true};
       // Linked files are already in place: they are only read (and hashed), not copied.

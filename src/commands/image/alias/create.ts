@@ -1,13 +1,13 @@
-import {Args, Flags} from '@oclif/core';
-import {ImgCommand} from '../../../base-command.js';
+import {Flags} from '@oclif/core';
+import {arg, ImgCommand} from '../../../base-command.js';
 import {parseRef} from '../../../lib/refs.js';
 
 export default class AliasCreate extends ImgCommand {
   static override summary = 'Create an alias for an image';
   static override description = 'The target is a fingerprint or a unique fingerprint prefix (not another alias), as in lxc.';
   static override args = {
-    alias: Args.string({ignoreStdin: true, description: 'alias name', required: true}),
-    fingerprint: Args.string({ignoreStdin: true, description: 'fingerprint or unique prefix', required: true}),
+    alias: arg({description: 'alias name', required: true}),
+    fingerprint: arg({description: 'fingerprint or unique prefix', required: true}),
   };
   static override flags = {description: Flags.string({description: 'Alias description', default: ''})};
 

@@ -1,10 +1,9 @@
-import {Args} from '@oclif/core';
-import {ImgCommand} from '../../../base-command.js';
+import {arg, ImgCommand} from '../../../base-command.js';
 import {parseRef} from '../../../lib/refs.js';
 
 export default class AliasDelete extends ImgCommand {
   static override summary = 'Delete an image alias';
-  static override args = {alias: Args.string({ignoreStdin: true, description: 'alias name', required: true})};
+  static override args = {alias: arg({description: 'alias name', required: true})};
 
   async run(): Promise<void> {
     const {args} = await this.parse(AliasDelete);

@@ -1,12 +1,11 @@
-import {Args} from '@oclif/core';
-import {ImgCommand, formatFlag} from '../../../base-command.js';
+import {arg, ImgCommand, formatFlag} from '../../../base-command.js';
 import {renderTable, type TableFormat} from '../../../render/table.js';
 
 export default class AliasList extends ImgCommand {
   static override summary = 'List image aliases';
   static override description = 'Filters are substrings of the alias name or of the target fingerprint; an alias is listed when any filter matches (as lxc).';
   static override strict = false;
-  static override args = {filters: Args.string({ignoreStdin: true, description: '[remote:] and filters'})};
+  static override args = {filters: arg({description: '[remote:] and filters'})};
   static override flags = {format: formatFlag()};
 
   async run(): Promise<void> {

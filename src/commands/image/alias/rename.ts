@@ -1,12 +1,11 @@
-import {Args} from '@oclif/core';
-import {ImgCommand} from '../../../base-command.js';
+import {arg, ImgCommand} from '../../../base-command.js';
 import {parseRef} from '../../../lib/refs.js';
 
 export default class AliasRename extends ImgCommand {
   static override summary = 'Rename an image alias';
   static override args = {
-    alias: Args.string({ignoreStdin: true, description: 'current name', required: true}),
-    newName: Args.string({ignoreStdin: true, name: 'new-name', description: 'new name', required: true}),
+    alias: arg({description: 'current name', required: true}),
+    newName: arg({name: 'new-name', description: 'new name', required: true}),
   };
 
   async run(): Promise<void> {
