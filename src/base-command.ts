@@ -1,7 +1,11 @@
 import {Args, Command, Errors, Flags, type Interfaces} from '@oclif/core';
+import type {ErrorCode} from './lib/error-codes.js';
 import {isUserError} from './lib/errors.js';
+import type {Remotes} from './lib/remotes/index.js';
 import type {Store} from './lib/store/store.js';
+import type {Warning} from './lib/warn.js';
 import {Progress} from './render/progress.js';
+import {toYaml} from './render/yaml.js';
 
 export type OutputFormat = 'table' | 'compact' | 'csv' | 'json' | 'yaml';
 
@@ -39,6 +43,12 @@ export abstract class ImgCommand extends Command {
     return new Store({onLockWait: () => notice.note('Waiting for another img process to release the store lock…')});
   }
 
+  /** The remotes, for resolving `[<remote>:]<image>` (Remotes.resolve is the one way commands do). */
+  protected async openRemotes(): Promise<Remotes> {
+    const [{Remotes}, store] = await Promise.all([import('./lib/remotes/index.js'), this.openStore()]);
+    return new Remotes(store);
+  }
+
   protected progress(label: string): Progress {
     return Progress.forTerminal(label, this.quiet);
   }
@@ -55,11 +65,13 @@ export abstract class ImgCommand extends Command {
     process.stdout.write(await toYaml(value));
   }
 
-  protected warn2(message: string): void {
-    process.stderr.write(`Warning: ${message}\n`);
+  /** A warning on stderr: `Warning: <message>`, and with --format json also `{"warning", "code"}`. */
+  protected warning(w: Warning): void {
+    process.stderr.write(`Warning: ${w.message}\n`);
+    if (this.wantsJson()) process.stderr.write(`${JSON.stringify({warning: w.message, code: w.code})}\n`);
   }
 
-  private wantsJsonErrors(): boolean {
+  private wantsJson(): boolean {
     const i = this.argv.indexOf('--format');
     return this.argv.includes('--format=json') || (i >= 0 && this.argv[i + 1] === 'json');
   }
@@ -68,12 +80,13 @@ export abstract class ImgCommand extends Command {
     if (err instanceof Errors.ExitError) throw err;
     const debug = this.argv.includes('--debug');
     let exit = 1;
-    let code = 'Internal';
+    let code: ErrorCode = 'Internal';
     let message = err.message;
+    let hint: string | undefined;
     if (isUserError(err)) {
       exit = err.exit;
       code = err.code;
-      if (err.hint) message += ` (${err.hint})`;
+      hint = err.hint;
     } else if ('parse' in err || (err as {oclif?: {exit?: number}}).oclif?.exit === 2) {
       // oclif's own parse errors (missing argument, unknown flag, bad option value).
       exit = 2;
@@ -82,8 +95,8 @@ export abstract class ImgCommand extends Command {
     } else {
       message = `${oneLine(err.message)} (run again with --debug for details)`;
     }
-    process.stderr.write(`Error: ${oneLine(message)}\n`);
-    if (this.wantsJsonErrors()) process.stderr.write(`${JSON.stringify({error: oneLine(message), code})}\n`);
+    process.stderr.write(`Error: ${oneLine(message)}${hint ? ` (${hint})` : ''}\n`);
+    if (this.wantsJson()) process.stderr.write(`${JSON.stringify(hint ? {error: oneLine(message), code, hint} : {error: oneLine(message), code})}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return this.exit(exit);
   }
@@ -98,13 +111,4 @@ function oneLine(s: string): string {
     .filter((l) => l !== '' && !l.startsWith('See more help with'))
     .join(' ')
     .replace(/: +/g, ': ');
-}
-
-/** Fields whose values are times: yaml.v2 writes time.Time unquoted. */
-const TIME_KEYS = new Set(['expires_at', 'created_at', 'uploaded_at', 'last_used_at']);
-
-/** YAML as lxc prints it (see stringifyYaml); loaded on use, as the yaml library is large. */
-export async function toYaml(value: unknown): Promise<string> {
-  const {stringifyYaml} = await import('./lib/yaml-out.js');
-  return stringifyYaml(value, {timeKeys: TIME_KEYS});
 }

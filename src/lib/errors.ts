@@ -1,17 +1,23 @@
+import {ERROR_CODES, type ErrorCode} from './error-codes.js';
+
+export type {ErrorCode} from './error-codes.js';
+
 /**
  * Errors the library throws. A `UserError` is expected (bad input, not found, refused by policy):
- * the CLI prints its one-line message and exits with `exit`. Anything else is a bug.
+ * the CLI prints its one-line message and exits with the status its code carries. Anything else
+ * is a bug.
  */
 export class UserError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exit: number;
+  /** What the user can do about it, kept apart from the message (its own field in JSON). */
   readonly hint?: string;
 
-  constructor(message: string, opts: {code: string; exit?: number; hint?: string; cause?: unknown}) {
+  constructor(message: string, opts: {code: ErrorCode; hint?: string; cause?: unknown}) {
     super(message, opts.cause === undefined ? undefined : {cause: opts.cause});
     this.name = 'UserError';
     this.code = opts.code;
-    this.exit = opts.exit ?? 1;
+    this.exit = ERROR_CODES[opts.code].exit;
     if (opts.hint !== undefined) this.hint = opts.hint;
   }
 }
@@ -22,22 +28,22 @@ export const EXIT_NOT_FOUND = 3;
 export const EXIT_USAGE = 2;
 
 export class NotFoundError extends UserError {
-  constructor(message: string, code = 'ImageNotFound') {
-    super(message, {code, exit: EXIT_NOT_FOUND});
+  constructor(message: string, code: ErrorCode = 'ImageNotFound') {
+    super(message, {code});
     this.name = 'NotFoundError';
   }
 }
 
 export class UsageError extends UserError {
-  constructor(message: string, code = 'Usage') {
-    super(message, {code, exit: EXIT_USAGE});
+  constructor(message: string, code: ErrorCode = 'Usage') {
+    super(message, {code});
     this.name = 'UsageError';
   }
 }
 
 /** An image or archive that cannot be accepted: bad metadata, bad compression, truncation. */
 export class InvalidImageError extends UserError {
-  constructor(message: string, code = 'InvalidImage', cause?: unknown) {
+  constructor(message: string, code: ErrorCode, cause?: unknown) {
     super(message, {code, cause});
     this.name = 'InvalidImageError';
   }

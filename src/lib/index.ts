@@ -4,23 +4,35 @@
  *
  * @example
  * ```ts
- * import {Store, readImage} from 'img';
+ * import {Store, importImage, readImage} from 'img';
  * const {fingerprint} = await readImage([{path: 'image.tar.xz'}], {scan: false});
- * const image = await new Store().importImage([{path: 'image.tar.xz'}], {aliases: ['mine']});
+ * const image = await importImage(new Store(), [{path: 'image.tar.xz'}], {aliases: ['mine']});
  * ```
  */
 export {detectFormat, requireFormat, type Compression, type DetectedFormat, type PayloadKind} from './archive/detect.js';
 export {WRITE_COMPRESSIONS, type WriteCompression} from './archive/codecs.js';
+export {ERROR_CODES, type ErrorCode} from './error-codes.js';
 export {EXIT_NOT_FOUND, EXIT_USAGE, InvalidImageError, NotFoundError, UsageError, UserError, isUserError} from './errors.js';
+export {warnOrFail, type Warning, type WarnOptions} from './warn.js';
+export {imagePut, toLxdImage, type ImagePut} from './image/api.js';
 export {canonicalArchitecture, hostArchitecture} from './image/architectures.js';
 export {buildImage, type BuildOptions, type BuiltImage} from './image/build.js';
-export {applyImagePut, imagePut, type ImagePut} from './image/edit.js';
-export {exportImage, exportTargets, exportToStream} from './image/export.js';
+export {applyImagePut} from './image/edit.js';
+export {fileRoles, FingerprintHasher} from './image/fingerprint.js';
 export {imageMatches} from './image/filter.js';
 export {MAX_METADATA_BYTES, parseMetadata, renderMetadata, type ImageMetadata, type TemplateEntry, type ValidMetadata} from './image/metadata.js';
-export {publishImage, type PublishOptions, type PublishResult} from './image/publish.js';
-export {readImage, type FileRole, type ImageSource, type ReadImageResult} from './image/read-image.js';
-export {verifyImage, type VerifyResult} from './image/verify.js';
-export {exportNames, toLxdImage, type AliasEntry, type ImageRecord, type ImageView, type StoredFile} from './store/record.js';
+export {readImage, type ReadImageResult} from './image/read-image.js';
+export type {AliasEntry, FileRole, ImageFile, ImageRecord, ImageSource, ImageView, InstanceType} from './image/types.js';
+export {createAlias, deleteAlias, listAliases, renameAlias} from './store/aliases.js';
+export {ensureDigests} from './store/digests.js';
+export {exportImage, exportNames, exportTargets, exportToStream} from './store/export.js';
+export {importImage, type ImportOptions} from './store/import.js';
 export {imgHome, storePaths} from './store/paths.js';
-export {Store, type ImportOptions} from './store/store.js';
+export {publishImage, type PublishOptions, type PublishResult} from './store/publish.js';
+export {resolveImage} from './store/resolve.js';
+export {Store} from './store/store.js';
+export {verifyImage, type VerifyResult} from './store/verify.js';
+export {LocalSource} from './remotes/local.js';
+export {Remotes, type RemoteConfig} from './remotes/index.js';
+export {parseRef} from './remotes/ref.js';
+export type {ResolveWant, Source, SourceFile} from './remotes/source.js';

@@ -1,5 +1,5 @@
 import {UserError} from '../lib/errors.js';
-import type {ImageView} from '../lib/store/record.js';
+import type {ImageView} from '../lib/image/types.js';
 import {isUnset} from '../lib/time.js';
 import {compareRows, renderTable, type TableFormat} from './table.js';
 
@@ -63,9 +63,9 @@ export function infoDate(rfc3339: string): string {
 export function parseColumns(spec: string): string[] {
   const out: string[] = [];
   for (const part of spec.split(',')) {
-    if (part === '') throw new UserError(`Empty column entry (redundant, leading or trailing command) in '${spec}'`, {code: 'Usage', exit: 2});
+    if (part === '') throw new UserError(`Empty column entry (redundant, leading or trailing command) in '${spec}'`, {code: 'Usage'});
     for (const ch of part) {
-      if (!COLUMNS[ch]) throw new UserError(`Unknown column shorthand char '${ch}' in '${part}'`, {code: 'Usage', exit: 2});
+      if (!COLUMNS[ch]) throw new UserError(`Unknown column shorthand char '${ch}' in '${part}'`, {code: 'Usage'});
       out.push(ch);
     }
   }

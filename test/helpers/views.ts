@@ -1,4 +1,4 @@
-import type {ImageView} from '../../src/lib/store/record.js';
+import type {ImageView} from '../../src/lib/image/types.js';
 
 /** An ImageView as img's store hands it over, with LXD's defaults for what is not given. */
 export function view(over: Partial<ImageView> & Pick<ImageView, 'fingerprint'>): ImageView {

@@ -1,5 +1,4 @@
 import {arg, ImgCommand} from '../../base-command.js';
-import {parseRef} from '../../lib/refs.js';
 
 export default class ImageDelete extends ImgCommand {
   static override summary = 'Delete images (and their aliases)';
@@ -9,9 +8,9 @@ export default class ImageDelete extends ImgCommand {
 
   async run(): Promise<void> {
     const {argv} = await this.parse(ImageDelete);
-    const store = await this.openStore();
+    const remotes = await this.openRemotes();
     const images = [];
-    for (const ref of argv as string[]) images.push(await store.resolve(parseRef(ref).name));
-    for (const fp of new Set(images.map((i) => i.fingerprint))) await store.deleteImage(fp);
+    for (const ref of argv as string[]) images.push((await remotes.resolve(ref, {localOnly: 'image delete'})).image);
+    for (const fp of new Set(images.map((i) => i.fingerprint))) await remotes.store.deleteImage(fp);
   }
 }

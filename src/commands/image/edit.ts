@@ -1,12 +1,8 @@
-import {spawnSync} from 'node:child_process';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {createInterface} from 'node:readline/promises';
-import {arg, ImgCommand, toYaml} from '../../base-command.js';
-import {UserError, isUserError} from '../../lib/errors.js';
-import {applyImagePut, imagePut} from '../../lib/image/edit.js';
-import {parseRef} from '../../lib/refs.js';
+import {arg, ImgCommand} from '../../base-command.js';
+import {editLoop, readCapped} from '../../cli/editor.js';
+import {imagePut} from '../../lib/image/api.js';
+import {applyImagePut} from '../../lib/image/edit.js';
+import {toYaml} from '../../render/yaml.js';
 
 const HEADER = `### This is a YAML representation of the image properties.
 ### Any line starting with a '# will be ignored.
@@ -19,6 +15,7 @@ const HEADER = `### This is a YAML representation of the image properties.
 ### change only when present. The fingerprint, architecture and type cannot change.
 `;
 
+/** An edit is a small YAML document; anything larger is refused before it is parsed. */
 const MAX_EDIT_BYTES = 1 << 20;
 
 export default class ImageEdit extends ImgCommand {
@@ -29,46 +26,12 @@ export default class ImageEdit extends ImgCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(ImageEdit);
-    const store = await this.openStore();
-    const image = await store.resolve(parseRef(args.image).name);
-    if (!process.stdin.isTTY) {
-      const text = await readStdin();
-      await store.updateRecord(image.fingerprint, (r) => applyImagePut(r, text));
-      return;
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'img-edit-'));
-    const file = join(dir, `${image.fingerprint.slice(0, 12)}.yaml`);
-    try {
-      await writeFile(file, HEADER + '\n' + await toYaml(imagePut(image)));
-      const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
-      for (;;) {
-        const r = spawnSync('sh', ['-c', `${editor} "$1"`, 'sh', file], {stdio: 'inherit'});
-        if (r.status !== 0) throw new UserError(`the editor (${editor}) failed`, {code: 'EditorFailed'});
-        const text = await readFile(file, 'utf8');
-        try {
-          await store.updateRecord(image.fingerprint, (rec) => applyImagePut(rec, text));
-          return;
-        } catch (err) {
-          if (!isUserError(err) || err.code === 'ImageNotFound') throw err;
-          process.stderr.write(`Config parsing error: ${err.message}\n`);
-          const rl = createInterface({input: process.stdin, output: process.stderr});
-          await rl.question('Press enter to open the editor again or ctrl+c to abort change');
-          rl.close();
-        }
-      }
-    } finally {
-      await rm(dir, {recursive: true, force: true});
-    }
+    const remotes = await this.openRemotes();
+    const {image} = await remotes.resolve(args.image, {localOnly: 'image edit'});
+    const apply = async (text: string) => {
+      await remotes.store.updateRecord(image.fingerprint, (r) => applyImagePut(r, text));
+    };
+    if (!process.stdin.isTTY) return apply(await readCapped(process.stdin, MAX_EDIT_BYTES, 'the edited YAML'));
+    await editLoop(`${image.fingerprint.slice(0, 12)}.yaml`, HEADER + '\n' + (await toYaml(imagePut(image))), apply);
   }
-}
-
-async function readStdin(): Promise<string> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of process.stdin) {
-    n += (chunk as Buffer).length;
-    if (n > MAX_EDIT_BYTES) throw new UserError('the edited YAML is larger than 1 MiB', {code: 'TooLarge'});
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts).toString('utf8');
 }

@@ -1,6 +1,5 @@
 import {arg, ImgCommand} from '../../base-command.js';
-import {exportImage, exportToStream} from '../../lib/image/export.js';
-import {parseRef} from '../../lib/refs.js';
+import {exportImage, exportToStream} from '../../lib/store/export.js';
 
 export default class ImageExport extends ImgCommand {
   static override summary = 'Write an image\'s files, byte-identical to what was imported';
@@ -13,13 +12,10 @@ export default class ImageExport extends ImgCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(ImageExport);
-    const store = await this.openStore();
-    const image = await store.resolve(parseRef(args.image).name);
-    if (args.target === '-') {
-      await exportToStream(store, image, process.stdout);
-      return;
-    }
-    const files = await exportImage(store, image, args.target ?? '.');
+    const remotes = await this.openRemotes();
+    const {image} = await remotes.resolve(args.image, {localOnly: 'image export'});
+    if (args.target === '-') return exportToStream(remotes.store, image, process.stdout);
+    const files = await exportImage(remotes.store, image, args.target ?? '.');
     if (!this.quiet) for (const f of files) process.stderr.write(`Wrote ${f.path}\n`);
   }
 }

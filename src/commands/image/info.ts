@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core';
 import {arg, ImgCommand, formatFlag} from '../../base-command.js';
-import {parseRef} from '../../lib/refs.js';
-import {toLxdImage} from '../../lib/store/record.js';
+import {toLxdImage} from '../../lib/image/api.js';
+import {ensureDigests} from '../../lib/store/digests.js';
 import {renderImageInfo} from '../../render/image.js';
 
 export default class ImageInfo extends ImgCommand {
   static override summary = 'Show useful information about an image';
-  static override args = {image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
+  static override args = {image: arg({description: '[remote:] alias, fingerprint or unique fingerprint prefix', required: true})};
   static override description = 'With --digests, also the sha256, sha1 and md5 of each file (computed once, on first use, and kept).';
   static override flags = {
     format: formatFlag('table', ['table', 'json', 'yaml']),
@@ -15,12 +15,12 @@ export default class ImageInfo extends ImgCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ImageInfo);
-    const store = await this.openStore();
-    let image = await store.resolve(parseRef(args.image).name);
+    const remotes = await this.openRemotes();
+    let {image} = await remotes.resolve(args.image, flags.digests ? {localOnly: 'image info --digests'} : {});
     if (flags.digests) {
       const progress = this.progress('Hashing');
       let done = 0;
-      image = await store.ensureDigests(image.fingerprint, (n) => progress.update((done += n), image.size));
+      image = await ensureDigests(remotes.store, image.fingerprint, (n) => progress.update((done += n), image.size));
       progress.clear();
     }
     if (flags.format === 'json') this.outJson(toLxdImage(image));

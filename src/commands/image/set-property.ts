@@ -1,5 +1,4 @@
 import {arg, ImgCommand} from '../../base-command.js';
-import {parseRef} from '../../lib/refs.js';
 
 export default class ImageSetProperty extends ImgCommand {
   static override summary = 'Set an image property';
@@ -12,9 +11,9 @@ export default class ImageSetProperty extends ImgCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(ImageSetProperty);
-    const store = await this.openStore();
-    const image = await store.resolve(parseRef(args.image).name);
-    await store.updateRecord(image.fingerprint, (r) => {
+    const remotes = await this.openRemotes();
+    const {image} = await remotes.resolve(args.image, {localOnly: 'image set-property'});
+    await remotes.store.updateRecord(image.fingerprint, (r) => {
       if (args.value === '') delete r.properties[args.key];
       else r.properties[args.key] = args.value;
       return r;

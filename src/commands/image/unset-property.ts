@@ -1,5 +1,4 @@
 import {arg, ImgCommand} from '../../base-command.js';
-import {parseRef} from '../../lib/refs.js';
 
 export default class ImageUnsetProperty extends ImgCommand {
   static override summary = 'Unset an image property';
@@ -10,9 +9,9 @@ export default class ImageUnsetProperty extends ImgCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(ImageUnsetProperty);
-    const store = await this.openStore();
-    const image = await store.resolve(parseRef(args.image).name);
-    await store.updateRecord(image.fingerprint, (r) => {
+    const remotes = await this.openRemotes();
+    const {image} = await remotes.resolve(args.image, {localOnly: 'image unset-property'});
+    await remotes.store.updateRecord(image.fingerprint, (r) => {
       delete r.properties[args.key];
       return r;
     });

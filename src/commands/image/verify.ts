@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {arg, ImgCommand, formatFlag} from '../../base-command.js';
-import {verifyImage, type VerifyResult} from '../../lib/image/verify.js';
-import {parseRef} from '../../lib/refs.js';
+import {verifyImage, type VerifyResult} from '../../lib/store/verify.js';
+import {renderVerify} from '../../render/verify.js';
 
 export default class ImageVerify extends ImgCommand {
   static override summary = 'Re-hash stored images and compare them with their fingerprints';
@@ -17,33 +17,23 @@ export default class ImageVerify extends ImgCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageVerify);
-    const store = await this.openStore();
-    const images = argv.length > 0 ? await Promise.all((argv as string[]).map((r) => store.resolve(parseRef(r).name))) : await store.list();
+    const remotes = await this.openRemotes();
+    const refs = argv as string[];
+    const images = refs.length > 0 ? await Promise.all(refs.map(async (r) => (await remotes.resolve(r, {localOnly: 'image verify'})).image)) : await remotes.store.list();
     const results: VerifyResult[] = [];
     const progress = this.progress('Verifying');
     let done = 0;
     const total = images.reduce((n, i) => n + i.size, 0);
     for (const image of images) {
-      const r = await verifyImage(store, image, {deep: flags.deep, onProgress: (n) => progress.update((done += n), total)});
+      const r = await verifyImage(remotes.store, image, {deep: flags.deep, onProgress: (n) => progress.update((done += n), total)});
       results.push(r);
       if (flags.format !== 'json') {
         progress.clear();
-        this.out(describe(r));
+        process.stdout.write(renderVerify(r));
       }
     }
     progress.clear();
     if (flags.format === 'json') this.outJson(results);
     if (results.some((r) => !r.ok)) this.exit(1);
   }
-}
-
-function describe(r: VerifyResult): string {
-  if (r.ok) return `ok ${r.fingerprint}`;
-  return r.problems
-    .map((p) => {
-      if (p.kind === 'missing') return `MISSING ${r.fingerprint} ${p.file}`;
-      if (p.kind === 'corrupt') return `CORRUPT ${r.fingerprint} ${p.file}: ${p.detail}`;
-      return `MISMATCH ${r.fingerprint} ${p.file}: expected ${p.expected} got ${p.got}`;
-    })
-    .join('\n');
 }

@@ -1,10 +1,9 @@
-import {execFile} from 'node:child_process';
 import {cpus} from 'node:os';
 import {PassThrough, type Duplex} from 'node:stream';
 import {constants as zc, createGunzip, createGzip} from 'node:zlib';
 import {CHUNK_SIZE} from '../io/chunks.js';
 import type {Compression} from './detect.js';
-import {ProcessDuplex} from './process-stream.js';
+import {ProcessDuplex, run} from './tools.js';
 
 /** The codecs img writes; `lzma` (legacy .tar.lzma) is read but never written. */
 export type WriteCompression = Exclude<Compression, 'lzma'>;
@@ -18,13 +17,14 @@ const loadLzma = (): Promise<LzmaModule> => (lzmaModule ??= import('lzma-native'
 let xzCheck: Promise<boolean> | undefined;
 /** True when `xz` is installed and is 5.4 or newer (multi-threaded mode with -T0 on any machine). */
 function systemXzIsMultiThreaded(): Promise<boolean> {
-  xzCheck ??= new Promise((resolve) => {
-    execFile('xz', ['--robot', '--version'], (err, stdout) => {
-      const v = /XZ_VERSION=(\d+)/.exec(String(stdout))?.[1];
+  xzCheck ??= run('xz', ['--robot', '--version']).then(
+    (out) => {
+      const v = /XZ_VERSION=(\d+)/.exec(out)?.[1];
       // XZ_VERSION is major*10000000 + minor*10000 + patch*10 + stability.
-      resolve(!err && v !== undefined && Number(v) >= 50040000);
-    });
-  });
+      return v !== undefined && Number(v) >= 50040000;
+    },
+    () => false,
+  );
   return xzCheck;
 }
 

@@ -1,8 +1,6 @@
-import {spawn} from 'node:child_process';
 import {cpus} from 'node:os';
-import {UserError} from '../errors.js';
 import type {WriteCompression} from './codecs.js';
-import {missingToolError} from './process-stream.js';
+import {run} from './tools.js';
 
 export interface SquashfsOptions {
   compression: WriteCompression;
@@ -28,21 +26,7 @@ export async function makeSquashfs(dir: string, out: string, opts: SquashfsOptio
   await run('mksquashfs', args);
 }
 
-/** Run a tool to completion; a failure carries its last line of output. */
-export function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {stdio: ['ignore', 'pipe', 'pipe']});
-    let output = '';
-    const keep = (d: Buffer) => {
-      output = (output + d.toString('utf8')).slice(-8192);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? missingToolError(cmd, err) : err));
-    child.on('close', (code) => {
-      if (code === 0) return resolve(output);
-      const last = output.trim().split('\n').pop() ?? '';
-      reject(new UserError(`${cmd} failed${last ? `: ${last}` : ` (exit status ${code})`}`, {code: 'ToolFailed'}));
-    });
-  });
+/** Read a squashfs image's whole directory tree (superblock, inode and directory tables); throws what is wrong. */
+export async function checkSquashfs(path: string): Promise<void> {
+  await run('unsquashfs', ['-no-progress', '-lls', '-n', path]);
 }

@@ -1,4 +1,3 @@
-import {createHash, type Hash} from 'node:crypto';
 import {constants as fsc} from 'node:fs';
 import {cp, mkdir, open, readFile, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
@@ -7,20 +6,22 @@ import {fileURLToPath} from 'node:url';
 import * as tar from 'tar-stream';
 import {parse as parseYaml} from 'yaml';
 import {createCompressor, type WriteCompression} from '../archive/codecs.js';
-import {detectFormat, type DetectedFormat} from '../archive/detect.js';
+import {detectFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
 import {packBuffer, packTree, type PackOptions} from '../archive/pack-tree.js';
 import {makeSquashfs} from '../archive/squashfs.js';
 import {UsageError, UserError, userFsError} from '../errors.js';
-import {fileChunks} from '../io/chunks.js';
+import {hashFile} from '../io/hash-file.js';
 import {HashSink} from '../io/hash-sink.js';
+import {warnOrFail, type WarnOptions} from '../warn.js';
 import {hostArchitecture} from './architectures.js';
+import {FingerprintHasher} from './fingerprint.js';
 import {MAX_METADATA_BYTES, parseMetadata, renderMetadata, type ImageMetadata, type TemplateEntry, type ValidMetadata} from './metadata.js';
-import type {FileRole} from './read-image.js';
+import type {FileRole} from './types.js';
 
 export type ImageLayout = 'unified' | 'split';
 export type RootfsFormat = 'tar' | 'squashfs';
 
-export interface BuildOptions {
+export interface BuildOptions extends WarnOptions {
   /** The root filesystem tree. */
   rootfs: string;
   /** A metadata.yaml to use; without it img writes one (this host's architecture, creation date now). */
@@ -55,8 +56,6 @@ export interface BuiltImage {
   metadata: ValidMetadata;
   files: BuiltFile[];
   size: number;
-  /** Things worth telling the user that do not stop the build (a template file that is missing). */
-  warnings: string[];
 }
 
 /** The top-level templates/ directory of the img package (stock templates). */
@@ -83,21 +82,22 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
     const st = await stat(opts.templates).catch((err: unknown) => userFsError(err, opts.templates!));
     if (!st.isDirectory()) throw new UsageError(`${opts.templates}: --templates must be a directory`, 'NotDirectory');
   }
-  const warnings: string[] = [];
   const {bytes: metadataBytes, valid} = await prepareMetadata(opts);
   const templatesDir = await stageTemplates(workDir, opts, valid.metadata);
   for (const [path, entry] of Object.entries(valid.metadata.templates)) {
     if (!entry || !entry.template) continue;
     const exists = templatesDir ? await stat(join(templatesDir, entry.template)).then((s) => s.isFile(), () => false) : false;
-    if (!exists) warnings.push(`template ${entry.template} for ${path} is not in the image's templates/ (LXD accepts this; rendering will skip it)`);
+    if (!exists) {
+      warnOrFail(opts, 'TemplateMissing', `template ${entry.template} for ${path} is not in the image's templates/ (LXD accepts this; rendering will skip it)`, {template: entry.template, path});
+    }
   }
   const mtime = opts.sourceDateEpoch;
   const metaTime = mtime ?? Number(valid.metadata.creation_date);
   const pack: PackOptions = {};
   if (mtime !== undefined) pack.mtime = mtime;
   if (opts.allRoot) pack.allRoot = true;
-  const fingerprint = createHash('sha256');
-  const files: BuiltFile[] = [];
+  const hasher = new FingerprintHasher();
+  const made: Array<Omit<BuiltFile, 'sha256'>> = [];
   let written = 0;
   const onBytes = (n: number) => {
     written += n;
@@ -106,10 +106,10 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
 
   const writeTar = async (role: FileRole, fill: (p: tar.Pack) => Promise<void>): Promise<void> => {
     const path = join(workDir, role);
-    const own = createHash('sha256');
+    const hash = hasher.file(role, {own: true});
     const handle = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
     try {
-      const sink = new HashSink(handle, [fingerprint, own], onBytes);
+      const sink = new HashSink(handle, [hash], onBytes);
       const p = tar.pack();
       const producer = fill(p).then(
         () => p.finalize(),
@@ -119,7 +119,7 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
         },
       );
       await Promise.all([producer, pipeline(p, await createCompressor(opts.compression), sink)]);
-      files.push(await builtFile(role, path, sink.bytes, own));
+      made.push(await builtFile(role, path, sink.bytes));
     } finally {
       await handle.close();
     }
@@ -145,29 +145,19 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
       if (mtime !== undefined) sq.allTime = mtime;
       if (opts.allRoot) sq.allRoot = true;
       await makeSquashfs(opts.rootfs, path, sq);
-      const own = createHash('sha256');
-      const handle = await open(path, 'r');
-      let size = 0;
-      try {
-        for await (const chunk of fileChunks(handle)) {
-          fingerprint.update(chunk);
-          own.update(chunk);
-          size += chunk.length;
-        }
-      } finally {
-        await handle.close();
-      }
-      onBytes(size);
-      files.push(await builtFile('rootfs', path, size, own));
+      const hash = hasher.file('rootfs', {own: true});
+      made.push(await builtFile('rootfs', path, await hashFile(path, [hash], onBytes)));
     }
   }
   if (templatesDir && templatesDir !== opts.templates) await rm(templatesDir, {recursive: true, force: true});
-  return {fingerprint: fingerprint.digest('hex'), type: 'container', metadata: valid, files, size: files.reduce((n, f) => n + f.size, 0), warnings};
+  const {fingerprint, sha256} = hasher.finish();
+  const files = made.map((f) => ({...f, sha256: sha256[f.role]!}));
+  return {fingerprint, type: 'container', metadata: valid, files, size: files.reduce((n, f) => n + f.size, 0)};
 }
 
-async function builtFile(role: FileRole, path: string, size: number, own: Hash): Promise<BuiltFile> {
+async function builtFile(role: FileRole, path: string, size: number): Promise<Omit<BuiltFile, 'sha256'>> {
   const handle = await open(path, 'r');
-  const head = Buffer.alloc(263);
+  const head = Buffer.alloc(SNIFF_BYTES);
   try {
     await handle.read(head, 0, head.length, 0);
   } finally {
@@ -175,7 +165,7 @@ async function builtFile(role: FileRole, path: string, size: number, own: Hash):
   }
   const format = detectFormat(head);
   if (!format) throw new Error(`built ${role} file is in no format LXD reads`);
-  return {role, path, size, format, sha256: own.digest('hex')};
+  return {role, path, size, format};
 }
 
 /**

@@ -1,15 +1,7 @@
 import {UserError} from '../errors.js';
-import type {ImageRecord} from '../store/record.js';
-import {decodeYamlV2, YamlV2Error, type GoType} from './yaml-v2.js';
-
-/** The editable part of an image (LXD's api.ImagePut), in LXD's key order. */
-export interface ImagePut {
-  auto_update: boolean;
-  properties: Record<string, string>;
-  public: boolean;
-  expires_at: string;
-  profiles: string[];
-}
+import {decodeYamlV2, YamlV2Error, type GoType} from '../yaml/decode.js';
+import type {ImagePut} from './api.js';
+import type {ImageRecord} from './types.js';
 
 /** Profiles img knows: only LXD's built-in `default` (img has no profile store). */
 const PROFILES = new Set(['default']);
@@ -30,11 +22,6 @@ const PUT_TYPE: GoType = {
     created_at: {kind: 'string'},
   },
 };
-
-export function imagePut(record: ImageRecord): ImagePut {
-  const properties = Object.fromEntries(Object.entries(record.properties).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return {auto_update: record.auto_update, properties, public: record.public, expires_at: record.expires_at, profiles: record.profiles};
-}
 
 /** Go's time.RFC3339 layout, which LXD parses edits with: upper-case T and Z. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

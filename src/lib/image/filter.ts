@@ -1,4 +1,4 @@
-import type {ImageView} from '../store/record.js';
+import type {ImageView} from './types.js';
 
 /** lxc's dotPrefixMatch: `rel` matches `release`, `user.f` matches `user.foo`, segment by segment. */
 function dotPrefixMatch(short: string, full: string): boolean {

@@ -1,8 +1,8 @@
 import {InvalidImageError} from '../errors.js';
 import {EPOCH, unixToRfc3339} from '../time.js';
 import {canonicalArchitecture} from './architectures.js';
-import {stringifyYaml} from '../yaml-out.js';
-import {decodeYamlV2, YamlV2Error, type GoType} from './yaml-v2.js';
+import {decodeYamlV2, YamlV2Error, type GoType} from '../yaml/decode.js';
+import {stringifyYaml} from '../yaml/encode.js';
 
 /** metadata.yaml larger than this is refused before it is read (LXD sets no limit; we must). */
 export const MAX_METADATA_BYTES = 1 << 20;

@@ -1,23 +1,13 @@
-import {createHash, type Hash} from 'node:crypto';
 import {open, type FileHandle} from 'node:fs/promises';
 import {basename} from 'node:path';
-import type {Readable} from 'node:stream';
 import {detectFormat, requireFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
-import type {ImageScanner, InstanceType} from '../archive/image-scan.js';
 import {InvalidImageError, UsageError, userFsError} from '../errors.js';
 import {CHUNK_SIZE, COPY_CHUNK_SIZE, fileChunks, streamChunks} from '../io/chunks.js';
-import {ChunkWriter} from '../io/write-all.js';
+import {ChunkWriter} from '../io/chunk-writer.js';
+import {fileRoles, FingerprintHasher, type FileHash} from './fingerprint.js';
 import type {ValidMetadata} from './metadata.js';
-
-export type FileRole = 'unified' | 'metadata' | 'rootfs';
-
-/** What each given file is: one file is a unified image, two are metadata then root. */
-export function fileRoles(count: number): FileRole[] {
-  return count === 1 ? ['unified'] : ['metadata', 'rootfs'];
-}
-
-/** Where image bytes come from: a file, or a stream such as stdin (`-`). */
-export type ImageSource = {path: string} | {stream: Readable; name: string};
+import type {ImageScanner, ScanResult} from './scan.js';
+import type {FileRole, ImageSource, InstanceType} from './types.js';
 
 export interface ReadFile {
   role: FileRole;
@@ -25,7 +15,7 @@ export interface ReadFile {
   sourceName: string;
   size: number;
   format: DetectedFormat;
-  /** sha256 of this file alone; known at once for unified and metadata files (the rootfs one is computed on demand). */
+  /** sha256 of this file alone; known at once for unified and metadata files (a rootfs's when its source declared one). */
   sha256?: string;
 }
 
@@ -44,6 +34,8 @@ export interface ReadImageOptions {
   scan: boolean;
   /** Copy each file here while reading it (one read of the input); undefined for a role leaves it uncopied. */
   copyTo?: (role: FileRole) => string | undefined;
+  /** The fingerprint the source declared: anything else is refused. */
+  fingerprint?: string;
   onProgress?: (done: number, total: number | undefined) => void;
   signal?: AbortSignal;
 }
@@ -51,13 +43,15 @@ export interface ReadImageOptions {
 interface OpenSource {
   name: string;
   size: number | undefined;
+  declared: {size?: number; sha256?: string};
   chunks: AsyncGenerator<Buffer>;
   close(): Promise<void>;
 }
 
 async function openSource(src: ImageSource, chunkSize: number): Promise<OpenSource> {
+  const declared = {...(src.size !== undefined ? {size: src.size} : {}), ...(src.sha256 ? {sha256: src.sha256.toLowerCase()} : {})};
   if ('stream' in src) {
-    return {name: src.name, size: undefined, chunks: streamChunks(src.stream, {chunkSize}), close: async () => undefined};
+    return {name: src.name, size: src.size, declared, chunks: streamChunks(src.stream, {chunkSize}), close: async () => undefined};
   }
   let handle: FileHandle;
   try {
@@ -70,14 +64,15 @@ async function openSource(src: ImageSource, chunkSize: number): Promise<OpenSour
     await handle.close();
     throw new UsageError(`${src.path}: is a directory; build an image from a directory with img publish --rootfs`, 'IsDirectory');
   }
-  return {name: basename(src.path), size: st.isFile() ? st.size : undefined, chunks: fileChunks(handle, {chunkSize}), close: () => handle.close()};
+  return {name: basename(src.path), size: st.isFile() ? st.size : src.size, declared, chunks: fileChunks(handle, {chunkSize}), close: () => handle.close()};
 }
 
 /**
  * Read an image (one unified file, or metadata + root) once: every byte is hashed into the
  * fingerprint as LXD computes it (sha256 of the file, or of metadata ‖ root), optionally copied,
  * and — when scanning — the tarballs are decompressed only as far as LXD itself reads them.
- * Memory stays flat: chunks come from a small ring of 1 MiB buffers.
+ * What a source declared (each file's size and sha256, the fingerprint) is checked on the way:
+ * a download is an import that verifies itself. Memory stays flat: chunks come from a small ring.
  */
 export async function readImage(sources: ImageSource[], opts: ReadImageOptions): Promise<ReadImageResult> {
   if (sources.length < 1 || sources.length > 2) throw new UsageError('an image is one unified file, or a metadata file and a root file');
@@ -87,20 +82,29 @@ export async function readImage(sources: ImageSource[], opts: ReadImageOptions):
     const chunkSize = opts.copyTo ? COPY_CHUNK_SIZE : CHUNK_SIZE;
     for (const s of sources) opened.push(await openSource(s, chunkSize));
     const total = opened.every((o) => o.size !== undefined) ? opened.reduce((n, o) => n + (o.size ?? 0), 0) : undefined;
-    const fp = createHash('sha256');
+    const hasher = new FingerprintHasher();
     const progress = {done: 0, total};
     const files: ReadFile[] = [];
-    let scanned: Awaited<ReturnType<ImageScanner['end']>> | undefined;
+    let scanned: ScanResult | undefined;
     for (const [i, src] of opened.entries()) {
       const role = roles[i]!;
-      const own = role === 'rootfs' ? undefined : role === 'metadata' ? createHash('sha256') : undefined;
-      const r = await readOne(src, role, fp, own, opts, progress);
+      // The metadata file is small: its own digest is free. A root file's costs a second pass of sha256.
+      const hash = hasher.file(role, {own: role === 'metadata' || src.declared.sha256 !== undefined});
+      const r = await readOne(src, role, hash, opts, progress);
+      // Checked as soon as the file ends: a bad metadata file stops a download before its root file.
+      if (role !== 'unified') checkSha256(src, hash.digest());
       files.push(r.file);
       if (r.scan) scanned = r.scan;
     }
-    const fingerprint = fp.digest('hex');
-    const unified = files[0]!;
-    if (unified.role === 'unified') unified.sha256 = fingerprint;
+    const {fingerprint, sha256} = hasher.finish();
+    if (roles[0] === 'unified') checkSha256(opened[0]!, fingerprint);
+    for (const f of files) {
+      const own = sha256[f.role];
+      if (own) f.sha256 = own;
+    }
+    if (opts.fingerprint && opts.fingerprint.toLowerCase() !== fingerprint) {
+      throw new InvalidImageError(`fingerprint mismatch: expected ${opts.fingerprint.toLowerCase()}, got ${fingerprint}`, 'FingerprintMismatch');
+    }
     const root = files.find((f) => f.role === 'rootfs');
     // Split: as the lxc client does, a qcow2 root makes a VM image, anything else a container.
     const type: InstanceType | undefined = root ? (root.format.kind === 'qcow2' ? 'virtual-machine' : 'container') : scanned?.type;
@@ -116,12 +120,12 @@ export async function readImage(sources: ImageSource[], opts: ReadImageOptions):
 async function readOne(
   src: OpenSource,
   role: FileRole,
-  fp: Hash,
-  own: Hash | undefined,
+  hash: FileHash,
   opts: ReadImageOptions,
   progress: {done: number; total: number | undefined},
-): Promise<{file: ReadFile; scan?: Awaited<ReturnType<ImageScanner['end']>>}> {
+): Promise<{file: ReadFile; scan?: ScanResult}> {
   const label = src.name;
+  const limit = src.declared.size;
   let format: DetectedFormat | undefined;
   let scanner: ImageScanner | undefined;
   let out: FileHandle | undefined;
@@ -151,7 +155,7 @@ async function readOne(
         checkRole(format, role, label);
         if (opts.scan && role !== 'rootfs') {
           // Loaded on use: a bare fingerprint never parses tar or YAML.
-          const {ImageScanner} = await import('../archive/image-scan.js');
+          const {ImageScanner} = await import('./scan.js');
           scanner = await ImageScanner.create(format, role, label);
         }
         await hashAndCopy(chunk);
@@ -163,6 +167,7 @@ async function readOne(
       // push() throws the scanner's refusal: the import stops here, not at the end of the file.
       await scanner?.push(chunk);
     }
+    if (limit !== undefined && size !== limit) throw sizeMismatch(label, limit, size);
     if (!format) {
       // The whole input was shorter than a sniff and matched nothing on the way.
       format = requireFormat(head ?? Buffer.alloc(0), label);
@@ -175,7 +180,6 @@ async function readOne(
       out = undefined;
     }
     const file: ReadFile = {role, sourceName: src.name, size, format};
-    if (own) file.sha256 = own.digest('hex');
     return scan ? {file, scan} : {file};
   } catch (err) {
     scanner?.abort();
@@ -186,14 +190,24 @@ async function readOne(
   }
 
   async function hashAndCopy(chunk: Buffer): Promise<void> {
-    fp.update(chunk);
-    own?.update(chunk);
     size += chunk.length;
+    // A source sending more than it declared is refused before the excess is hashed or stored.
+    if (limit !== undefined && size > limit) throw sizeMismatch(label, limit, size, true);
+    hash.update(chunk);
     progress.done += chunk.length;
     opts.onProgress?.(progress.done, progress.total);
     // The write runs while the next chunks are read and hashed; the ring keeps this one valid.
     await writer?.write(chunk);
   }
+}
+
+function checkSha256(src: OpenSource, got: string | undefined): void {
+  const want = src.declared.sha256;
+  if (want && want !== got) throw new InvalidImageError(`${src.name}: sha256 mismatch: expected ${want}, got ${got}`, 'HashMismatch');
+}
+
+function sizeMismatch(label: string, expected: number, got: number, more = false): InvalidImageError {
+  return new InvalidImageError(`${label}: size mismatch: expected ${expected} bytes, got ${more ? 'more' : got}`, 'SizeMismatch');
 }
 
 function checkRole(format: DetectedFormat, role: FileRole, label: string): void {

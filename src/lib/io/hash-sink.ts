@@ -1,8 +1,8 @@
-import type {Hash} from 'node:crypto';
 import type {FileHandle} from 'node:fs/promises';
 import {Writable} from 'node:stream';
 import {CHUNK_SIZE} from './chunks.js';
-import {writeAll} from './write-all.js';
+import {writeAll} from './chunk-writer.js';
+import type {Updatable} from './hash-file.js';
 
 /** A Writable that hashes what it is given into every hash in `hashes` and writes it to a file. */
 export class HashSink extends Writable {
@@ -10,7 +10,7 @@ export class HashSink extends Writable {
 
   constructor(
     private readonly handle: FileHandle,
-    private readonly hashes: Hash[],
+    private readonly hashes: readonly Updatable[],
     private readonly onBytes?: (n: number) => void,
   ) {
     super({highWaterMark: CHUNK_SIZE});

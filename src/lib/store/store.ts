@@ -1,21 +1,30 @@
-import {link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile} from 'node:fs/promises';
-import {createHash, randomBytes} from 'node:crypto';
+import {mkdir, open, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {randomBytes} from 'node:crypto';
 import {join} from 'node:path';
-import {InvalidImageError, NotFoundError, UsageError, UserError, userFsError} from '../errors.js';
-import {metadataRecordFields} from '../image/metadata.js';
-import {fileRoles, readImage, type FileRole, type ImageSource, type ReadImageResult} from '../image/read-image.js';
+import {Readable} from 'node:stream';
+import {NotFoundError, UserError} from '../errors.js';
+import {FINGERPRINT} from '../image/fingerprint.js';
+import type {FileRole, ImageRecord, ImageView} from '../image/types.js';
 import {syncDir, writeFileAtomic} from '../io/atomic.js';
 import {fileChunks} from '../io/chunks.js';
-import {GO_ZERO_TIME, nowRfc3339} from '../time.js';
-import {checkAliasName} from './alias-name.js';
+import {AliasTable, checkNewAliases} from './alias-table.js';
 import {FileLock, ProcessMutex} from './lock.js';
 import {storePaths, type StorePaths} from './paths.js';
-import type {AliasEntry, ImageRecord, ImageView, StoredFile} from './record.js';
 import {cleanTmp, WorkDir} from './workdir.js';
 
-const FINGERPRINT = /^[0-9a-f]{64}$/;
 const RECORD = 'image.json';
-const mutex = new ProcessMutex();
+
+/**
+ * OFD locks exclude each other within one process too, so callers in this process take turns on
+ * a queue first: one queue per store home, so that a process with two stores open (img serve of
+ * two homes) does not make one wait for the other.
+ */
+const mutexes = new Map<string, ProcessMutex>();
+
+/** LXD's words for a duplicate import. */
+export function imageExists(fingerprint: string): UserError {
+  return new UserError(`Image with same fingerprint already exists: ${fingerprint}`, {code: 'ImageExists'});
+}
 
 export interface StoreOptions {
   home?: string;
@@ -23,49 +32,8 @@ export interface StoreOptions {
   onLockWait?: () => void;
 }
 
-export interface ImportOptions {
+export interface CommitOptions {
   aliases?: string[];
-  public?: boolean;
-  /** Record properties set on top of metadata.yaml's (the file, and so the fingerprint, is unchanged). */
-  properties?: Record<string, string>;
-  onProgress?: (done: number, total: number | undefined) => void;
-  signal?: AbortSignal;
-  /**
-   * Move the input files into the store instead of copying them: they are hard-linked in (no
-   * data is written when they are on the store's filesystem), and their original names are
-   * removed once the image is committed. An input elsewhere is copied, then removed.
-   */
-  move?: boolean;
-  /** Told about things that did not stop the import (an original that could not be removed). */
-  onWarning?: (message: string) => void;
-}
-
-/**
- * Hard-link each source file into the work directory under its role name, where the filesystem
- * allows (same filesystem, regular file). Returns the roles that were linked; the others are
- * copied as usual.
- */
-async function linkSources(sources: ImageSource[], roles: FileRole[], dir: string): Promise<Set<FileRole>> {
-  const linked = new Set<FileRole>();
-  for (const [i, s] of sources.entries()) {
-    if (!('path' in s)) throw new UsageError('--move needs files, not stdin');
-    const st = await lstat(s.path).catch((err: unknown) => userFsError(err, s.path));
-    if (!st.isFile()) throw new UsageError(`--move needs regular files: ${s.path} is not one`);
-    try {
-      await link(s.path, join(dir, roles[i]!));
-      linked.add(roles[i]!);
-    } catch (err) {
-      // Another filesystem (EXDEV) or a protected link (EPERM): copy instead.
-      if (!['EXDEV', 'EPERM', 'EACCES', 'EMLINK'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
-    }
-  }
-  return linked;
-}
-
-export interface AddOptions {
-  aliases?: string[];
-  /** Point aliases that already name another image at this one (publish), instead of refusing (import). */
-  repointAliases?: boolean;
   /** When the image is already stored: refuse (import) or keep the stored one (publish). */
   ifExists: 'error' | 'keep';
 }
@@ -74,23 +42,29 @@ export interface AddOptions {
  * The local image store under $IMG_HOME: images/<fp>/ holds image.json and the image files
  * (`unified`, or `metadata` + `rootfs`), aliases.json maps alias names to fingerprints. Every
  * change is built in tmp/ and renamed into place under the store lock, so readers never see half
- * an image, and a process killed at any point leaves the store as it was.
+ * an image, and a process killed at any point leaves the store as it was. What is done with the
+ * store (import, publish, export, verify, aliases) lives beside this file, one operation each.
  */
 export class Store {
   readonly paths: StorePaths;
   private readonly onLockWait: (() => void) | undefined;
+  private readonly mutex: ProcessMutex;
 
   constructor(opts: StoreOptions = {}) {
     this.paths = storePaths(opts.home);
     this.onLockWait = opts.onLockWait;
+    let mutex = mutexes.get(this.paths.home);
+    if (!mutex) mutexes.set(this.paths.home, (mutex = new ProcessMutex()));
+    this.mutex = mutex;
   }
 
   // ---------------------------------------------------------------- locking and work directories
 
   /** Run `fn` holding the store lock (after clearing dead processes' leftovers). */
   async locked<T>(fn: () => Promise<T>): Promise<T> {
-    await this.ensureDirs();
-    return mutex.run(async () => {
+    await mkdir(this.paths.images, {recursive: true});
+    await mkdir(this.paths.tmp, {recursive: true});
+    return this.mutex.run(async () => {
       const lock = await FileLock.acquire(this.paths.lock, this.onLockWait);
       try {
         await cleanTmp(this.paths.tmp);
@@ -101,24 +75,15 @@ export class Store {
     });
   }
 
+  /** A private directory under tmp/ for work that will be committed (or thrown away). */
   async createWork(kind: string): Promise<WorkDir> {
     return this.locked(() => WorkDir.create(this.paths.tmp, kind));
   }
 
-  private async ensureDirs(): Promise<void> {
-    await mkdir(this.paths.images, {recursive: true});
-    await mkdir(this.paths.tmp, {recursive: true});
-  }
-
-  // ---------------------------------------------------------------- reading
+  // ---------------------------------------------------------------- records
 
   imageDir(fingerprint: string): string {
     return join(this.paths.images, fingerprint);
-  }
-
-  /** Path of one of an image's files in the store. */
-  filePath(fingerprint: string, role: FileRole): string {
-    return join(this.imageDir(fingerprint), role);
   }
 
   async fingerprints(): Promise<string[]> {
@@ -131,9 +96,10 @@ export class Store {
   }
 
   async readRecord(fingerprint: string): Promise<ImageRecord | undefined> {
+    const path = join(this.imageDir(fingerprint), RECORD);
     let text: string;
     try {
-      text = await readFile(join(this.imageDir(fingerprint), RECORD), 'utf8');
+      text = await readFile(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -141,160 +107,59 @@ export class Store {
     try {
       return JSON.parse(text) as ImageRecord;
     } catch {
-      throw new UserError(`the store's record of image ${fingerprint} is damaged (${join(this.imageDir(fingerprint), RECORD)})`, {code: 'StoreDamaged'});
+      throw new UserError(`the store's record of image ${fingerprint} is damaged (${path})`, {code: 'StoreDamaged'});
     }
   }
 
-  async readAliases(): Promise<Map<string, AliasEntry>> {
-    let text: string;
-    try {
-      text = await readFile(this.paths.aliases, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-      throw err;
-    }
-    let doc: {aliases?: Record<string, {target: string; description?: string}>};
-    try {
-      doc = JSON.parse(text) as typeof doc;
-    } catch {
-      throw new UserError(`the store's alias table is damaged (${this.paths.aliases})`, {code: 'StoreDamaged'});
-    }
-    const map = new Map<string, AliasEntry>();
-    for (const [name, a] of Object.entries(doc.aliases ?? {})) map.set(name, {name, target: a.target, description: a.description ?? ''});
-    return map;
+  /** Whether the image is stored (for the alias table's rule: an alias of a missing image is stale). */
+  readonly exists = async (fingerprint: string): Promise<boolean> => (await this.readRecord(fingerprint)) !== undefined;
+
+  async aliases(): Promise<AliasTable> {
+    return AliasTable.load(this.paths.aliases);
   }
 
-  private async writeAliases(aliases: Map<string, AliasEntry>): Promise<void> {
-    const sorted = [...aliases.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-    const doc = {aliases: Object.fromEntries(sorted.map((a) => [a.name, {target: a.target, description: a.description}]))};
-    await writeFileAtomic(this.paths.aliases, JSON.stringify(doc, null, 2) + '\n');
-  }
-
-  private withAliases(record: ImageRecord, aliases: Map<string, AliasEntry>): ImageView {
-    const mine = [...aliases.values()]
-      .filter((a) => a.target === record.fingerprint)
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((a) => ({name: a.name, description: a.description}));
-    return {...record, aliases: mine};
+  /** Write the alias table; call with the store lock held, on a table read under it. */
+  async saveAliases(table: AliasTable): Promise<void> {
+    await table.save(this.paths.aliases);
   }
 
   /** Every image with its aliases, by fingerprint. */
   async list(): Promise<ImageView[]> {
-    const [fps, aliases] = await Promise.all([this.fingerprints(), this.readAliases()]);
+    const [fps, aliases] = await Promise.all([this.fingerprints(), this.aliases()]);
     const records = await Promise.all(fps.map((fp) => this.readRecord(fp)));
-    return records.filter((r): r is ImageRecord => r !== undefined).map((r) => this.withAliases(r, aliases));
+    return records.filter((r): r is ImageRecord => r !== undefined).map((r) => aliases.view(r));
   }
 
   async view(fingerprint: string): Promise<ImageView | undefined> {
     const record = await this.readRecord(fingerprint);
-    return record && this.withAliases(record, await this.readAliases());
+    return record && (await this.aliases()).view(record);
   }
 
-  /**
-   * Find an image by alias, else by fingerprint or unique fingerprint prefix, as `lxc image info`
-   * resolves its argument.
-   */
-  async resolve(ref: string): Promise<ImageView> {
-    const aliases = await this.readAliases();
-    const alias = aliases.get(ref);
-    if (alias) {
-      const record = await this.readRecord(alias.target);
-      if (record) return this.withAliases(record, aliases);
-    }
-    const prefix = ref.toLowerCase();
-    if (/^[0-9a-f]+$/.test(prefix)) {
-      const matches = (await this.fingerprints()).filter((fp) => fp.startsWith(prefix));
-      if (matches.length > 1) {
-        throw new UserError(`Image fingerprint prefix "${ref}" is ambiguous: it matches ${matches.length} images`, {code: 'AmbiguousPrefix'});
-      }
-      if (matches.length === 1) {
-        const record = await this.readRecord(matches[0]!);
-        if (record) return this.withAliases(record, aliases);
-      }
-    }
-    throw new NotFoundError(`Image "${ref}" not found`);
-  }
-
-  // ---------------------------------------------------------------- adding images
+  // ---------------------------------------------------------------- changes
 
   /**
-   * Import a unified image or a split one (metadata + root) from files or a stream. The input is
-   * read once: hashed, copied into a work directory and scanned as LXD scans it; then the image
-   * is renamed into the store.
+   * Move a finished image (its files already in `work`, named by role) into the store and point
+   * its aliases at it (an alias that named another image moves, as in lxc), under the store lock.
    */
-  async importImage(sources: ImageSource[], opts: ImportOptions = {}): Promise<ImageView> {
-    const aliases = opts.aliases ?? [];
-    // As lxc image import: an alias that names another image is moved to this one.
-    await this.checkAliasesFree(aliases, true);
-    const work = await this.createWork('import');
-    try {
-      const roles = fileRoles(sources.length);
-      const linked = opts.move ? await linkSources(sources, roles, work.path) : new Set<FileRole>();
-      const readOpts: Parameters<typeof readImage>[1] = {scan: true};
-      // Linked files are already in place: they are only read (and hashed), not copied.
-      if (linked.size < sources.length) readOpts.copyTo = (role) => (linked.has(role) ? undefined : join(work.path, role));
-      if (opts.onProgress) readOpts.onProgress = opts.onProgress;
-      if (opts.signal) readOpts.signal = opts.signal;
-      const read = await readImage(sources, readOpts);
-      const record = recordFromRead(read, {public: opts.public ?? false, properties: opts.properties ?? {}});
-      const {view} = await this.addImage(work, record, {aliases, repointAliases: true, ifExists: 'error'});
-      if (opts.move) {
-        // Only once the image is safely in the store does the original name go.
-        for (const s of sources) {
-          if ('path' in s) await unlink(s.path).catch((err: NodeJS.ErrnoException) => opts.onWarning?.(`could not remove ${s.path} after moving it into the store: ${err.code ?? err.message}`));
-        }
-      }
-      return view;
-    } finally {
-      await work.dispose();
-    }
-  }
-
-  /**
-   * Move a finished image (its files already in `work`, named by role) into the store and create
-   * its aliases, all under the store lock.
-   */
-  async addImage(work: WorkDir, record: ImageRecord, opts: AddOptions): Promise<{view: ImageView; existed: boolean}> {
-    const aliasNames = opts.aliases ?? [];
+  async commit(work: WorkDir, record: ImageRecord, opts: CommitOptions): Promise<{view: ImageView; existed: boolean}> {
+    const names = opts.aliases ?? [];
+    checkNewAliases(names);
     return this.locked(async () => {
-      const dir = this.imageDir(record.fingerprint);
       const existing = await this.readRecord(record.fingerprint);
-      if (existing && opts.ifExists === 'error') {
-        throw new UserError(`Image with same fingerprint already exists: ${record.fingerprint}`, {code: 'ImageExists'});
-      }
-      const aliases = await this.readAliases();
-      for (const name of aliasNames) {
-        const taken = aliases.get(name);
-        if (taken && taken.target !== record.fingerprint && !opts.repointAliases && (await this.readRecord(taken.target))) {
-          throw new UserError(`Alias already exists: ${name}`, {code: 'AliasExists'});
-        }
-      }
+      if (existing && opts.ifExists === 'error') throw imageExists(record.fingerprint);
       if (!existing) {
         await writeFile(join(work.path, RECORD), JSON.stringify(record, null, 2) + '\n');
-        await rename(work.path, dir);
+        await rename(work.path, this.imageDir(record.fingerprint));
         await syncDir(this.paths.images);
       }
-      if (aliasNames.length > 0) {
-        for (const name of aliasNames) aliases.set(name, {name, target: record.fingerprint, description: aliases.get(name)?.description ?? ''});
-        await this.writeAliases(aliases);
+      const aliases = await this.aliases();
+      if (names.length > 0) {
+        for (const name of names) aliases.set(name, record.fingerprint);
+        await this.saveAliases(aliases);
       }
-      const stored = existing ?? record;
-      return {view: this.withAliases(stored, aliases), existed: existing !== undefined};
+      return {view: aliases.view(existing ?? record), existed: existing !== undefined};
     });
   }
-
-  private async checkAliasesFree(names: string[], repoint: boolean): Promise<void> {
-    for (const n of names) checkAliasName(n);
-    if (new Set(names).size !== names.length) throw new UserError('the same alias is given twice', {code: 'AliasExists'});
-    if (repoint) return;
-    const aliases = await this.readAliases();
-    for (const n of names) {
-      const a = aliases.get(n);
-      if (a && (await this.readRecord(a.target))) throw new UserError(`Alias already exists: ${n}`, {code: 'AliasExists'});
-    }
-  }
-
-  // ---------------------------------------------------------------- changing images
 
   /** Change an image's record under the lock; `change` gets a copy and returns the new record. */
   async updateRecord(fingerprint: string, change: (record: ImageRecord) => ImageRecord): Promise<ImageView> {
@@ -304,96 +169,34 @@ export class Store {
       const next = change(structuredClone(record));
       if (next.fingerprint !== record.fingerprint) throw new Error('a record update may not change the fingerprint');
       await writeFileAtomic(join(this.imageDir(fingerprint), RECORD), JSON.stringify(next, null, 2) + '\n');
-      return this.withAliases(next, await this.readAliases());
+      return (await this.aliases()).view(next);
     });
   }
 
   /** Remove an image and its aliases. */
   async deleteImage(fingerprint: string): Promise<void> {
     await this.locked(async () => {
-      const dir = this.imageDir(fingerprint);
-      if (!(await this.readRecord(fingerprint))) throw new NotFoundError(`Image "${fingerprint}" not found`);
+      if (!(await this.exists(fingerprint))) throw new NotFoundError(`Image "${fingerprint}" not found`);
       // Renamed out of images/ first, so that it disappears at once and whole.
       const trash = join(this.paths.tmp, `deleted-${fingerprint}-${randomBytes(6).toString('hex')}`);
-      await rename(dir, trash);
-      const aliases = await this.readAliases();
-      let changed = false;
-      for (const [name, a] of aliases) {
-        if (a.target === fingerprint) {
-          aliases.delete(name);
-          changed = true;
-        }
-      }
-      if (changed) await this.writeAliases(aliases);
+      await rename(this.imageDir(fingerprint), trash);
+      const aliases = await this.aliases();
+      if (aliases.dropTarget(fingerprint)) await this.saveAliases(aliases);
       await rm(trash, {recursive: true, force: true});
     });
   }
 
-  // ---------------------------------------------------------------- aliases
-
-  async createAlias(name: string, targetRef: string, description = ''): Promise<AliasEntry> {
-    checkAliasName(name);
-    return this.locked(async () => {
-      const aliases = await this.readAliases();
-      const taken = aliases.get(name);
-      if (taken && (await this.readRecord(taken.target))) throw new UserError(`Alias already exists: ${name}`, {code: 'AliasExists'});
-      const target = await this.resolveFingerprint(targetRef);
-      const entry = {name, target, description};
-      aliases.set(name, entry);
-      await this.writeAliases(aliases);
-      return entry;
-    });
-  }
-
-  async deleteAlias(name: string): Promise<void> {
-    await this.locked(async () => {
-      const aliases = await this.readAliases();
-      const a = aliases.get(name);
-      if (!a || !(await this.readRecord(a.target))) throw new NotFoundError(`Image alias "${name}" not found`, 'AliasNotFound');
-      aliases.delete(name);
-      await this.writeAliases(aliases);
-    });
-  }
-
-  async renameAlias(from: string, to: string): Promise<void> {
-    checkAliasName(to);
-    await this.locked(async () => {
-      const aliases = await this.readAliases();
-      const a = aliases.get(from);
-      if (!a || !(await this.readRecord(a.target))) throw new NotFoundError(`Image alias "${from}" not found`, 'AliasNotFound');
-      const taken = aliases.get(to);
-      if (taken && (await this.readRecord(taken.target))) throw new UserError(`Alias already exists: ${to}`, {code: 'AliasExists'});
-      aliases.delete(from);
-      aliases.set(to, {...a, name: to});
-      await this.writeAliases(aliases);
-    });
-  }
-
-  /** Aliases that point at stored images, sorted by name. */
-  async listAliases(): Promise<Array<AliasEntry & {type: string}>> {
-    const aliases = await this.readAliases();
-    const out: Array<AliasEntry & {type: string}> = [];
-    for (const a of [...aliases.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
-      const record = await this.readRecord(a.target);
-      if (record) out.push({...a, type: record.type});
-    }
-    return out;
-  }
-
-  /** An alias creation target: a full fingerprint or a unique prefix (not an alias, as in LXD). */
-  private async resolveFingerprint(ref: string): Promise<string> {
-    const prefix = ref.toLowerCase();
-    if (/^[0-9a-f]+$/.test(prefix)) {
-      const matches = (await this.fingerprints()).filter((fp) => fp.startsWith(prefix));
-      if (matches.length > 1) throw new UserError(`Image fingerprint prefix "${ref}" is ambiguous: it matches ${matches.length} images`, {code: 'AmbiguousPrefix'});
-      if (matches.length === 1) return matches[0]!;
-    }
-    throw new NotFoundError(`Image "${ref}" not found`);
-  }
-
   // ---------------------------------------------------------------- files
 
-  /** The size of a stored file as it is on disk now (verify compares it with the record). */
+  /**
+   * Where a stored file is on disk: the fast path for what only a local file allows (a hard
+   * link, a reflink copy, a tool that takes a path). Everything else reads through readChunks.
+   */
+  filePath(fingerprint: string, role: FileRole): string {
+    return join(this.imageDir(fingerprint), role);
+  }
+
+  /** The size of a stored file as it is on disk now (verify compares it with the record); undefined when missing. */
   async storedSize(fingerprint: string, role: FileRole): Promise<number | undefined> {
     try {
       return (await stat(this.filePath(fingerprint, role))).size;
@@ -404,79 +207,26 @@ export class Store {
   }
 
   /**
-   * Make sure each file's sha256, sha1 and md5 are in the record: import computes only the
-   * fingerprint (one digest pass); the others are computed here, on first use (IMGAPI needs sha1,
-   * `info --digests` shows all), in one read of each file, and kept.
+   * A stored file's bytes from `start`, in large chunks from a reused ring (io/chunks.ts: each
+   * chunk stays valid for a few more). The file is closed when the iteration ends, however it ends.
    */
-  async ensureDigests(fingerprint: string, onProgress?: (bytes: number) => void): Promise<ImageView> {
-    const record = await this.readRecord(fingerprint);
-    if (!record) throw new NotFoundError(`Image "${fingerprint}" not found`);
-    const computed = new Map<FileRole, Partial<Record<DigestName, string>>>();
-    for (const file of record.files) {
-      const missing = DIGESTS.filter((d) => !file[d]);
-      if (missing.length === 0) continue;
-      const hashes = missing.map((d) => [d, createHash(d)] as const);
-      const handle = await this.openFile(fingerprint, file.role);
-      try {
-        for await (const chunk of fileChunks(handle)) {
-          for (const [, h] of hashes) h.update(chunk);
-          onProgress?.(chunk.length);
-        }
-      } finally {
-        await handle.close();
-      }
-      computed.set(file.role, Object.fromEntries(hashes.map(([d, h]) => [d, h.digest('hex')])));
+  async *readChunks(fingerprint: string, role: FileRole, opts: {start?: number; chunkSize?: number} = {}): AsyncGenerator<Buffer> {
+    const handle = await open(this.filePath(fingerprint, role), 'r');
+    try {
+      yield* fileChunks(handle, opts);
+    } finally {
+      await handle.close();
     }
-    if (computed.size === 0) return this.withAliases(record, await this.readAliases());
-    return this.updateRecord(fingerprint, (r) => {
-      for (const f of r.files) Object.assign(f, {...computed.get(f.role), ...pick(f)});
-      return r;
-    });
   }
 
-  /** Open a stored file for reading. */
-  async openFile(fingerprint: string, role: FileRole) {
-    return open(this.filePath(fingerprint, role), 'r');
+  /** readChunks as a byte stream for consumers that may hold on to what they are given (a socket, a pipe): each chunk is its own copy. */
+  readStream(fingerprint: string, role: FileRole, opts: {start?: number} = {}): Readable {
+    const chunks = this.readChunks(fingerprint, role, opts);
+    return Readable.from(
+      (async function* () {
+        for await (const chunk of chunks) yield Buffer.from(chunk);
+      })(),
+      {objectMode: false},
+    );
   }
-}
-
-const DIGESTS = ['sha256', 'sha1', 'md5'] as const;
-type DigestName = (typeof DIGESTS)[number];
-/** The digests a file already has (they win over freshly computed ones: they were there first). */
-const pick = (f: StoredFile): Partial<Record<DigestName, string>> => Object.fromEntries(DIGESTS.filter((d) => f[d]).map((d) => [d, f[d]]));
-
-/** What a record is made from: an image read from files, or one img built. */
-export type ImageFacts = Pick<ReadImageResult, 'fingerprint' | 'type' | 'metadata' | 'size'> & {
-  files: Array<Pick<ReadImageResult['files'][number], 'role' | 'size' | 'format' | 'sha256'> & {sourceName?: string}>;
-};
-
-/** The record LXD would create for an image it imported from files. */
-export function recordFromRead(read: ImageFacts, opts: {public: boolean; properties: Record<string, string>; filename?: string}): ImageRecord {
-  if (!read.metadata || !read.type) throw new InvalidImageError('the image was not scanned', 'NotScanned');
-  const fields = metadataRecordFields(read.metadata);
-  const files: StoredFile[] = read.files.map((f) => {
-    const file: StoredFile = {role: f.role, size: f.size, kind: f.format.kind, compression: f.format.compression, extension: f.format.extension};
-    if (f.sha256) file.sha256 = f.sha256;
-    return file;
-  });
-  // LXD records the uploaded file's name: the tarball for unified images, the root file for split.
-  const named = read.files.find((f) => f.role !== 'metadata');
-  return {
-    fingerprint: read.fingerprint,
-    type: read.type,
-    architecture: fields.architecture,
-    size: read.size,
-    filename: opts.filename ?? (named?.sourceName && named.sourceName !== '-' ? named.sourceName : ''),
-    properties: {...fields.properties, ...opts.properties},
-    public: opts.public,
-    cached: false,
-    auto_update: false,
-    profiles: ['default'],
-    created_at: fields.created_at,
-    uploaded_at: nowRfc3339(),
-    last_used_at: GO_ZERO_TIME,
-    expires_at: fields.expires_at,
-    update_source: null,
-    files,
-  };
 }

@@ -1,19 +1,19 @@
 import {Flags} from '@oclif/core';
 import {arg, ImgCommand} from '../../../base-command.js';
-import {parseRef} from '../../../lib/refs.js';
+import {createAlias} from '../../../lib/store/aliases.js';
 
 export default class AliasCreate extends ImgCommand {
   static override summary = 'Create an alias for an image';
   static override description = 'The target is a fingerprint or a unique fingerprint prefix (not another alias), as in lxc.';
   static override args = {
-    alias: arg({description: 'alias name', required: true}),
+    alias: arg({description: '[local:] alias name', required: true}),
     fingerprint: arg({description: 'fingerprint or unique prefix', required: true}),
   };
   static override flags = {description: Flags.string({description: 'Alias description', default: ''})};
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(AliasCreate);
-    const store = await this.openStore();
-    await store.createAlias(parseRef(args.alias).name, args.fingerprint, flags.description);
+    const remotes = await this.openRemotes();
+    await createAlias(remotes.store, remotes.localName(args.alias, 'image alias create'), args.fingerprint, flags.description);
   }
 }

@@ -1,5 +1,6 @@
 import {arg, ImgCommand, formatFlag} from '../../../base-command.js';
-import {renderTable, type TableFormat} from '../../../render/table.js';
+import {parseRef} from '../../../lib/remotes/ref.js';
+import {aliasObject, renderAliasTable} from '../../../render/alias.js';
 
 export default class AliasList extends ImgCommand {
   static override summary = 'List image aliases';
@@ -10,14 +11,19 @@ export default class AliasList extends ImgCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(AliasList);
-    const filters = (argv as string[]).map((f) => (f.endsWith(':') ? '' : f.replace(/^local:/, ''))).filter((f) => f !== '');
-    const store = await this.openStore();
-    const all = await store.listAliases();
-    const aliases = filters.length === 0 ? all : all.filter((a) => filters.some((f) => a.name.includes(f) || a.target.includes(f)));
-    const objects = aliases.map((a) => ({description: a.description, target: a.target, name: a.name, type: a.type}));
-    if (flags.format === 'json') return this.outJson(objects);
-    if (flags.format === 'yaml') return await this.outYaml(objects);
-    const rows = aliases.map((a) => [a.name, a.target.slice(0, 12), (a.type || 'container').toUpperCase(), a.description]);
-    process.stdout.write(renderTable(['ALIAS', 'FINGERPRINT', 'TYPE', 'DESCRIPTION'], rows, flags.format as TableFormat));
+    const filters = [...(argv as string[])];
+    let remote = 'local';
+    // As lxc: the first argument may name the remote, alone or glued to a filter.
+    if (filters[0]?.includes(':')) {
+      const ref = parseRef(filters[0]);
+      remote = ref.remote;
+      filters[0] = ref.name;
+    }
+    const wanted = filters.filter((f) => f !== '');
+    const all = await (await this.openRemotes()).source(remote).aliases();
+    const aliases = wanted.length === 0 ? all : all.filter((a) => wanted.some((f) => a.name.includes(f) || a.target.includes(f)));
+    if (flags.format === 'json') return this.outJson(aliases.map(aliasObject));
+    if (flags.format === 'yaml') return this.outYaml(aliases.map(aliasObject));
+    process.stdout.write(renderAliasTable(aliases, flags.format as 'table' | 'compact' | 'csv'));
   }
 }

@@ -1,16 +1,16 @@
 import {arg, ImgCommand} from '../../../base-command.js';
-import {parseRef} from '../../../lib/refs.js';
+import {renameAlias} from '../../../lib/store/aliases.js';
 
 export default class AliasRename extends ImgCommand {
   static override summary = 'Rename an image alias';
   static override args = {
-    alias: arg({description: 'current name', required: true}),
+    alias: arg({description: '[local:] current name', required: true}),
     newName: arg({name: 'new-name', description: 'new name', required: true}),
   };
 
   async run(): Promise<void> {
     const {args} = await this.parse(AliasRename);
-    const store = await this.openStore();
-    await store.renameAlias(parseRef(args.alias).name, args.newName);
+    const remotes = await this.openRemotes();
+    await renameAlias(remotes.store, remotes.localName(args.alias, 'image alias rename'), args.newName);
   }
 }

@@ -1,0 +1,104 @@
+/**
+ * Running the system tools img calls (xz, zstd, bzip2, mksquashfs, unsquashfs): to completion, or
+ * as a filter stream; a missing tool is one clear error naming the package that provides it.
+ */
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
+import {Duplex} from 'node:stream';
+import {UserError} from '../errors.js';
+import {CHUNK_SIZE} from '../io/chunks.js';
+
+/** Which Debian package provides a tool img runs, for the "not installed" message. */
+const PACKAGES: Record<string, string> = {
+  zstd: 'zstd',
+  bzip2: 'bzip2',
+  xz: 'xz-utils',
+  mksquashfs: 'squashfs-tools',
+  unsquashfs: 'squashfs-tools',
+};
+
+export function missingToolError(cmd: string, cause?: unknown): UserError {
+  const pkg = PACKAGES[cmd];
+  return new UserError(`${cmd} is not installed${pkg ? ` (apt-get install ${pkg})` : ''}`, {code: 'ToolMissing', cause});
+}
+
+/**
+ * A filter process (zstd, bzip2 …) as a Duplex: bytes written go to its stdin, its stdout is
+ * readable. A non-zero exit becomes an error carrying the tool's first line of stderr, which says
+ * more than the EPIPE our side would otherwise see.
+ */
+export class ProcessDuplex extends Duplex {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private stderr = '';
+  private finished = false;
+
+  constructor(
+    private readonly cmd: string,
+    args: string[],
+    private readonly label = cmd,
+  ) {
+    super({readableHighWaterMark: CHUNK_SIZE, writableHighWaterMark: CHUNK_SIZE});
+    this.child = spawn(cmd, args, {stdio: ['pipe', 'pipe', 'pipe']});
+    this.child.on('error', (err: NodeJS.ErrnoException) => {
+      this.destroy(err.code === 'ENOENT' ? missingToolError(cmd, err) : err);
+    });
+    this.child.stdin.on('error', () => {
+      // EPIPE when the tool exits early; its exit status and stderr explain why.
+    });
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (s: string) => {
+      if (this.stderr.length < 4096) this.stderr += s;
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) this.child.stdout.pause();
+    });
+    this.child.on('close', (code, signal) => {
+      this.finished = true;
+      if (this.destroyed) return;
+      if (code === 0) {
+        this.push(null);
+        return;
+      }
+      const first = this.stderr.split('\n').find((l) => l.trim() !== '')?.trim();
+      const why = first ? first.replace(/^[^:]*: (\(stdin\)\s*:\s*)?/, '') : signal ? `killed by ${signal}` : `exit status ${code}`;
+      this.destroy(new Error(`${this.label}: ${why}`));
+    });
+  }
+
+  override _read(): void {
+    this.child.stdout.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.child.stdin.write(chunk)) cb();
+    else this.child.stdin.once('drain', () => cb());
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.child.stdin.end();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.finished) this.child.kill('SIGKILL');
+    cb(err);
+  }
+}
+
+/** Run a tool to completion; a failure carries its last line of output. */
+export function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {stdio: ['ignore', 'pipe', 'pipe']});
+    let output = '';
+    const keep = (d: Buffer) => {
+      output = (output + d.toString('utf8')).slice(-8192);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? missingToolError(cmd, err) : err));
+    child.on('close', (code) => {
+      if (code === 0) return resolve(output);
+      const last = output.trim().split('\n').pop() ?? '';
+      reject(new UserError(`${cmd} failed${last ? `: ${last}` : ` (exit status ${code})`}`, {code: 'ToolFailed'}));
+    });
+  });
+}
