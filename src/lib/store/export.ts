@@ -2,10 +2,10 @@ import {constants as fsc} from 'node:fs';
 import {copyFile, rename, stat, unlink} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {Writable} from 'node:stream';
-import {pipeline} from 'node:stream/promises';
 import {UserError, userFsError} from '../errors.js';
 import type {FileRole, ImageRecord} from '../image/types.js';
 import {tempNameBeside} from '../io/atomic.js';
+import {writeChunks} from '../io/write-stream.js';
 import type {Store} from './store.js';
 
 /** The file names LXD gives an image's files on export: <fp>.tar.xz, or meta-<fp>.tar.xz + <fp>.squashfs. */
@@ -66,13 +66,13 @@ export async function exportImage(store: Store, record: ImageRecord, target: str
 }
 
 /**
- * Stream a unified image to `out` (stdout for `-`; later a served HTTP response), with
- * back-pressure and one set of listeners for the whole copy. `out` is not ended, so the caller
- * may write more; a failure of either side stops the copy and is thrown.
+ * Stream a unified image to `out` (stdout for `-`; later a served HTTP response) from `start`,
+ * with back-pressure. `out` is not ended, so the caller may write more; a failure of either side
+ * stops the copy and is thrown.
  */
 export async function exportToStream(store: Store, record: ImageRecord, out: Writable, opts: {start?: number} = {}): Promise<void> {
   if (record.files.length !== 1) {
     throw new UserError('a split image is two files and cannot be written to stdout; give a directory', {code: 'SplitToStdout'});
   }
-  await pipeline(store.readStream(record.fingerprint, 'unified', opts), out, {end: false});
+  await writeChunks(store.readChunks(record.fingerprint, 'unified', opts), out);
 }
