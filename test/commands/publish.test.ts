@@ -61,6 +61,15 @@ describe('img publish', () => {
     assert.match(r.stderr, /^Warning: template hostname\.tpl for \/etc\/hostname is not in the image's templates\//m);
   });
 
+  test('--strict makes that warning an error with its code, and nothing lands in the store', () => {
+    const home = join(work, 'home-strict');
+    const r = img(['publish', '--rootfs', join(tree, 'rootfs'), '--metadata', join(tree, 'metadata.yaml'), '--strict', '--format', 'split'], {home});
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error: template hostname\.tpl for \/etc\/hostname is not in the image's templates\//);
+    assert.ok(isCleanError(r.stderr));
+    assert.equal(img(['image', 'list', '--format', 'json'], {home}).stdout, '[]\n');
+  });
+
   test('usage errors: no --rootfs, an instance name, a bad SOURCE_DATE_EPOCH, squashfs in a unified image, an unknown stock set', () => {
     const home = join(work, 'home-usage');
     for (const [args, env, message] of [
