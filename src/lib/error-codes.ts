@@ -41,7 +41,7 @@ export const ERROR_CODES = {
   FingerprintMismatch: {exit: 1, summary: 'an image does not have the fingerprint its source declared'},
   // object and directory storage
   BlobNotFound: {exit: 1, summary: 'no object under that key'},
-  InvalidBlobKey: {exit: 1, summary: 'an object key is empty, absolute, or has "." or ".." segments'},
+  InvalidBlobKey: {exit: 1, summary: 'an object key is empty, absolute, has ".", ".." or reserved segments, or cannot be a path in that store'},
   InvalidRange: {exit: 1, summary: 'a byte range starts past the end of the object'},
   // image files
   EmptyFile: {exit: 1, summary: 'an image file is empty'},

@@ -23,6 +23,7 @@ export {imageMatches} from './image/filter.js';
 export {MAX_METADATA_BYTES, parseMetadata, renderMetadata, type ImageMetadata, type TemplateEntry, type ValidMetadata} from './image/metadata.js';
 export {readImage, type ReadImageResult} from './image/read-image.js';
 export type {AliasEntry, FileRole, ImageFile, ImageRecord, ImageSource, ImageView, InstanceType} from './image/types.js';
+export {openBlobStore, LocalDirBlobStore, type BlobInfo, type BlobStore, type ByteRange} from './storage/index.js';
 export {createAlias, deleteAlias, listAliases, renameAlias} from './store/aliases.js';
 export {ensureDigests} from './store/digests.js';
 export {exportImage, exportNames, exportTargets, exportToStream} from './store/export.js';
