@@ -42,7 +42,8 @@ export async function createDecompressor(compression: Compression): Promise<Dupl
       return lzma.createStream('autoDecoder', {memlimit: 256 * 1024 * 1024, synchronous: false}) as unknown as Duplex;
     }
     case 'bzip2':
-      return new ProcessDuplex('bzip2', ['-d', '-c', '-q'], 'bzip2');
+      // Without -q: -q also silences "Compressed file ends unexpectedly", the reason a user needs.
+      return new ProcessDuplex('bzip2', ['-d', '-c'], 'bzip2');
     case 'zstd':
       return new ProcessDuplex('zstd', ['-d', '-c', '-q', '--no-progress'], 'zstd');
   }

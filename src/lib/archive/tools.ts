@@ -49,6 +49,8 @@ export class ProcessDuplex extends Duplex {
       if (this.stderr.length < 4096) this.stderr += s;
     });
     this.child.stdout.on('data', (chunk: Buffer) => {
+      // After destroy, push() keeps returning false: pausing then would hold the pipe open forever.
+      if (this.destroyed) return;
       if (!this.push(chunk)) this.child.stdout.pause();
     });
     this.child.on('close', (code, signal) => {
@@ -59,7 +61,8 @@ export class ProcessDuplex extends Duplex {
         return;
       }
       const first = this.stderr.split('\n').find((l) => l.trim() !== '')?.trim();
-      const why = first ? first.replace(/^[^:]*: (\(stdin\)\s*:\s*)?/, '') : signal ? `killed by ${signal}` : `exit status ${code}`;
+      // "xz: (stdin): …", "zstd: /*stdin*\: …": the tool's name and its name for stdin say nothing.
+      const why = first ? first.replace(/^[^:]*: (\(stdin\)\s*:\s*|\/\*stdin\*\\\s*:\s*)?/, '') : signal ? `killed by ${signal}` : `exit status ${code}`;
       this.destroy(new Error(`${this.label}: ${why}`));
     });
   }
@@ -80,6 +83,10 @@ export class ProcessDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     if (!this.finished) this.child.kill('SIGKILL');
+    // Our ends of the pipes go too, so that nothing stays open for output nobody will read.
+    this.child.stdin.destroy();
+    this.child.stdout.destroy();
+    this.child.stderr.destroy();
     cb(err);
   }
 }
@@ -95,10 +102,11 @@ export function run(cmd: string, args: string[]): Promise<string> {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? missingToolError(cmd, err) : err));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       if (code === 0) return resolve(output);
       const last = output.trim().split('\n').pop() ?? '';
-      reject(new UserError(`${cmd} failed${last ? `: ${last}` : ` (exit status ${code})`}`, {code: 'ToolFailed'}));
+      const status = signal ? `killed by ${signal}` : `exit status ${code}`;
+      reject(new UserError(`${cmd} failed${last ? `: ${last}` : ` (${status})`}`, {code: 'ToolFailed'}));
     });
   });
 }

@@ -33,6 +33,8 @@ export class ImageScanner {
   private type: InstanceType | undefined;
   private readonly result: Promise<ScanResult>;
   private failure: unknown;
+  /** The decompressor's complaint, held back until the tar reader has seen what was decoded before it. */
+  private damage: InvalidImageError | undefined;
   private readonly decompressed: Promise<unknown>;
 
   private constructor(
@@ -41,14 +43,20 @@ export class ImageScanner {
     private readonly label: string,
     private readonly format: DetectedFormat,
   ) {
-    decompressor.on('error', (err: Error) => this.fail(this.corrupt(err)));
+    decompressor.on('error', (err: Error) => {
+      // LXD reads through the decompressor until it has what it needs and does not look at how the
+      // decompressor ends (bytes after the last gzip member, say): let the tar reader finish with
+      // what was decoded, and refuse the image only if that was not enough.
+      this.damage ??= this.corrupt(err);
+      (this.extract as unknown as NodeJS.WritableStream).end();
+    });
     // Noted at once: lzma-native's streams (readable-stream 2) have no readableEnded to ask later.
     this.decompressed = new Promise((resolve) => {
       decompressor.once('end', resolve);
       decompressor.once('close', resolve);
       decompressor.once('error', resolve);
     });
-    this.extract.on('error', (err: Error) => this.fail(new InvalidImageError(`${label}: not a valid tar archive (${err.message})`, 'CorruptArchive', err)));
+    this.extract.on('error', (err: Error) => this.fail(this.damage ?? new InvalidImageError(`${label}: not a valid tar archive (${err.message})`, 'CorruptArchive', err)));
     decompressor.pipe(this.extract as unknown as NodeJS.WritableStream);
     this.result = this.consume();
     this.result.catch(() => undefined);
@@ -65,7 +73,8 @@ export class ImageScanner {
    */
   async push(chunk: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (this.settled) return;
+    // After damage nothing more can be decoded: the verdict comes from what was.
+    if (this.settled || this.damage) return;
     // The caller reuses its buffers; the decompressor may hold on to what it is given.
     if (this.decompressor.write(Buffer.from(chunk))) return;
     await new Promise<void>((resolve) => {
@@ -129,10 +138,12 @@ export class ImageScanner {
           early = true;
           break;
         }
-        if (this.failure) break;
+        // settled: aborted by the caller, whose extract will never give another entry.
+        if (this.failure || this.settled) break;
       }
     } catch (err) {
-      this.fail(err instanceof InvalidImageError ? err : new InvalidImageError(`${this.label}: not a valid tar archive (${(err as Error).message})`, 'CorruptArchive', err));
+      const why = err instanceof InvalidImageError ? err : (this.damage ?? new InvalidImageError(`${this.label}: not a valid tar archive (${(err as Error).message})`, 'CorruptArchive', err));
+      this.fail(why);
     }
     if (this.failure) {
       this.settled = true;
@@ -141,6 +152,7 @@ export class ImageScanner {
     // When the loop ends by itself the whole stream was read; a decompressor error may still be
     // on its way (a truncated xz stream reports at end of input), so wait for the decompressor.
     if (!early && !this.settled) await this.decompressed;
+    if (!early && this.damage) this.fail(this.damage);
     if (this.failure) throw this.failure;
     this.settled = true;
     this.teardown();

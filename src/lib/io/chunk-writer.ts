@@ -32,9 +32,10 @@ export class ChunkWriter {
     this.inFlight.push(p);
   }
 
-  /** Wait for every queued write; throws the first failure. */
+  /** Wait for every queued write; then throw the first failure, if any. */
   async flush(): Promise<void> {
-    while (this.inFlight.length > 0) await this.inFlight.shift();
+    const failed = (await Promise.allSettled(this.inFlight.splice(0))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Wait for writes to settle without throwing (on the way out of a failure). */
