@@ -27,7 +27,8 @@ import {checkOutput, checkpoint, die, lxdVersions, requireLxd, say, today, withT
 const SCRIPT = 'capture-lxc-output';
 const COMMITTED = fileURLToPath(new URL('../test/fixtures/lxc-captures.ts', import.meta.url));
 
-const ALPINE_DESC = 'Alpine Linux 3.18 x86_64 with a deliberately very long description string to see how the table column wraps or truncates in lxc image list output';
+const ALPINE_DESC =
+  'Alpine Linux 3.18 x86_64 with a deliberately very long description string to see how the table column wraps or truncates in lxc image list output';
 
 interface ImageSpec {
   /** Files given to `lxc image import`, in order (two for a split image). */
@@ -161,7 +162,10 @@ const PLAN: Step[] = [
   info('infoFedoraAliases', 'lxc image info 7025C236'),
   cap('aliasTies', 'lxc image alias list'),
   setup('import a fifth image (alias f1)', (s) => s.importImage('f1')),
-  cap('aliasNatural', 'lxc image alias create img10 7025 && lxc image alias create img2 ffb8 && lxc image alias create img1 ffb8 && lxc image alias list img --format csv'),
+  cap(
+    'aliasNatural',
+    'lxc image alias create img10 7025 && lxc image alias create img2 ffb8 && lxc image alias create img1 ffb8 && lxc image alias list img --format csv',
+  ),
   cap('csvAliasCounts', 'lxc image list -c lf --format csv'),
   setup('drop the img aliases; import a sixth image (alias g1)', (s) => {
     for (const a of ['img10', 'img2', 'img1']) s.lxc('image', 'alias', 'delete', a);
@@ -172,11 +176,47 @@ const PLAN: Step[] = [
 
 // The committed file's order, which groups the captures by what they show.
 const KEY_ORDER = [
-  'emptyTable', 'emptyCompact', 'defaultTable', 'defaultCsv', 'defaultCompact', 'colL', 'colAliases', 'colF', 'colP', 'colS',
-  'allColumns', 'allColumnsCsv', 'colLL', 'aliasesCsv', 'aliasesCompact', 'aliasAndAliases', 'tiedAlias', 'csvAliasCounts',
-  'csvCommaQuote', 'tableCommaQuote', 'csvLeadingSpace', 'tableWide', 'compactWide', 'tableMultiline', 'csvMultiline',
-  'tableSpaces', 'compactSpaces', 'csvSpaces', 'aliasEmpty', 'aliasTable', 'aliasCsv', 'aliasCompact', 'aliasDescribed',
-  'aliasNatural', 'aliasTies', 'sixImages', 'infoDebian', 'infoFedora', 'infoAlpine', 'infoUbuntuExpires', 'infoNoProfiles',
+  'emptyTable',
+  'emptyCompact',
+  'defaultTable',
+  'defaultCsv',
+  'defaultCompact',
+  'colL',
+  'colAliases',
+  'colF',
+  'colP',
+  'colS',
+  'allColumns',
+  'allColumnsCsv',
+  'colLL',
+  'aliasesCsv',
+  'aliasesCompact',
+  'aliasAndAliases',
+  'tiedAlias',
+  'csvAliasCounts',
+  'csvCommaQuote',
+  'tableCommaQuote',
+  'csvLeadingSpace',
+  'tableWide',
+  'compactWide',
+  'tableMultiline',
+  'csvMultiline',
+  'tableSpaces',
+  'compactSpaces',
+  'csvSpaces',
+  'aliasEmpty',
+  'aliasTable',
+  'aliasCsv',
+  'aliasCompact',
+  'aliasDescribed',
+  'aliasNatural',
+  'aliasTies',
+  'sixImages',
+  'infoDebian',
+  'infoFedora',
+  'infoAlpine',
+  'infoUbuntuExpires',
+  'infoNoProfiles',
   'infoFedoraAliases',
 ];
 
@@ -252,7 +292,10 @@ class Session {
       const start = lines.indexOf('Properties:');
       const end = lines.indexOf('Aliases:');
       if (start < 0 || end < start) throw new Error(`${c.key}: no Properties:/Aliases: lines in the output`);
-      const keys = lines.slice(start + 1, end).filter((l) => l.startsWith('    ')).map((l) => l.trim().split(':')[0]!);
+      const keys = lines
+        .slice(start + 1, end)
+        .filter((l) => l.startsWith('    '))
+        .map((l) => l.trim().split(':')[0]!);
       if (keys.every((k, i) => i === 0 || Buffer.compare(Buffer.from(keys[i - 1]!), Buffer.from(k)) < 0)) return lines;
     }
     throw new Error(`${c.key}: lxc did not print the properties in key order in 200 runs`);
@@ -289,7 +332,9 @@ function buildImages(dir: string): void {
   const tree = (name: string, withRootfs: boolean): string => {
     const t = join(dir, `${name}.tree`);
     mkdirSync(join(t, withRootfs ? 'rootfs/etc' : '.'), {recursive: true});
-    const props = Object.entries(IMAGES[name]!.properties).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('');
+    const props = Object.entries(IMAGES[name]!.properties)
+      .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`)
+      .join('');
     writeFileSync(join(t, 'metadata.yaml'), `architecture: x86_64\ncreation_date: ${EPOCH}\nproperties:\n${props}`);
     if (withRootfs) writeFileSync(join(t, 'rootfs/etc/hostname'), `${name}\n`);
     return t;
@@ -297,7 +342,8 @@ function buildImages(dir: string): void {
   run('tar', [...tarFlags, '-C', tree('ubuntu', true), '-cf', 'a.tar', 'metadata.yaml', 'rootfs']);
   run('tar', [...tarFlags, '-C', tree('alpine', true), '-cJf', 'b.tar.xz', 'metadata.yaml', 'rootfs']);
   // gzip -n: no name or time in the gzip header.
-  const gz = (name: string, file: string): void => run('sh', ['-c', `tar ${tarFlags.join(' ')} -C "$1" -cf - metadata.yaml rootfs | gzip -9n > "$2"`, 'sh', tree(name, true), file]);
+  const gz = (name: string, file: string): void =>
+    run('sh', ['-c', `tar ${tarFlags.join(' ')} -C "$1" -cf - metadata.yaml rootfs | gzip -9n > "$2"`, 'sh', tree(name, true), file]);
   gz('fedora', 'c.tar.gz');
   gz('f1', 'e.tar.gz');
   gz('g1', 'f.tar.gz');
@@ -305,7 +351,10 @@ function buildImages(dir: string): void {
   run('tar', [...tarFlags, '-C', debian, '-cJf', 'd-meta.tar.xz', 'metadata.yaml']);
   mkdirSync(join(dir, 'debian.rootfs/etc'), {recursive: true});
   writeFileSync(join(dir, 'debian.rootfs/etc/hostname'), 'debian\n');
-  run('mksquashfs', ['debian.rootfs', 'd-rootfs.squashfs', '-noappend', '-comp', 'xz', '-all-root', '-quiet'], {...process.env, SOURCE_DATE_EPOCH: String(EPOCH)});
+  run('mksquashfs', ['debian.rootfs', 'd-rootfs.squashfs', '-noappend', '-comp', 'xz', '-all-root', '-quiet'], {
+    ...process.env,
+    SOURCE_DATE_EPOCH: String(EPOCH),
+  });
 }
 
 /** The fixture file: the committed shape, a header saying where it came from. */
@@ -315,7 +364,7 @@ function render(captures: Map<string, string[]>, versions: {lxd: string; debian:
     `// Output of the real \`lxc\` ${versions.lxd} client (Debian ${versions.debian}) against a throwaway LXD daemon,`,
     `// captured byte for byte on ${today()}: the expected text of img's lxc-style rendering. Each key`,
     '// names the invocation in the comment above it; the images are the four of test/render/image.test.ts.',
-    '// Made by scripts/capture-lxc-output.ts, which pins fingerprints and upload dates to the first capture\'s.',
+    "// Made by scripts/capture-lxc-output.ts, which pins fingerprints and upload dates to the first capture's.",
     'export const LXC: Record<string, string[]> = {',
   ];
   for (const key of KEY_ORDER) {

@@ -62,7 +62,12 @@ export async function withThrowawayLxd<T>(script: string, fn: (lxd: ThrowawayLxd
   try {
     lxd = await ThrowawayLxd.start();
   } catch (err) {
-    die(script, String(err instanceof Error ? err.message : err).replace(/\s+/g, ' ').trim());
+    die(
+      script,
+      String(err instanceof Error ? err.message : err)
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
   }
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) {

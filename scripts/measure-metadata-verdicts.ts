@@ -92,7 +92,9 @@ function layouts(meta: string, work: string): Record<string, () => Files> {
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr?.toString() || r.error?.message || '').trim()}`);
     return r.stdout;
   };
-  const gnuTar = (...args: string[]) => (): Files => [tool('tar', ['-C', tree(), '-cf', '-', ...args])];
+  const gnuTar =
+    (...args: string[]) =>
+    (): Files => [tool('tar', ['-C', tree(), '-cf', '-', ...args])];
   const unified = tarOf([m(), ...ROOT]);
   return {
     'tar-standard-python-tarfile': () => {
@@ -108,7 +110,13 @@ function layouts(meta: string, work: string): Record<string, () => Files> {
     },
     'tar-metadata-only': one([m()]),
     'tar-dot-slash-names': one([m(meta, './metadata.yaml'), {name: './rootfs/'}, {name: './rootfs/etc/'}, {name: './rootfs/etc/hostname', data: 'tiny\n'}]),
-    'tar-dot-slash-with-dot-dir': one([{name: './'}, m(meta, './metadata.yaml'), {name: './rootfs/'}, {name: './rootfs/etc/'}, {name: './rootfs/etc/hostname', data: 'tiny\n'}]),
+    'tar-dot-slash-with-dot-dir': one([
+      {name: './'},
+      m(meta, './metadata.yaml'),
+      {name: './rootfs/'},
+      {name: './rootfs/etc/'},
+      {name: './rootfs/etc/hostname', data: 'tiny\n'},
+    ]),
     'tar-vm-rootfs-img': one([m(), {name: 'rootfs.img', data: Buffer.alloc(4096)}]),
     'tar-vm-dot-slash-rootfs-img': one([m(meta, './metadata.yaml'), {name: './rootfs.img', data: Buffer.alloc(4096)}]),
     'tar-metadata-after-rootfs': one([...ROOT, m()]),
@@ -165,7 +173,12 @@ function builders(fixture: Fixture, work: string): Map<string, () => Files> {
       else missing.push(c.name);
       continue;
     }
-    const literal = c.metadata_yaml !== undefined ? Buffer.from(c.metadata_yaml) : c.metadata_yaml_base64 !== undefined ? Buffer.from(c.metadata_yaml_base64, 'base64') : undefined;
+    const literal =
+      c.metadata_yaml !== undefined
+        ? Buffer.from(c.metadata_yaml)
+        : c.metadata_yaml_base64 !== undefined
+          ? Buffer.from(c.metadata_yaml_base64, 'base64')
+          : undefined;
     const make = literal ? () => literal : gen[c.name];
     if (!make) {
       missing.push(c.name);
@@ -217,7 +230,8 @@ function measure(lxd: ThrowawayLxd, paths: string[], files: Files, onHang: () =>
     // Only lxc's "Error: " and the final newline go: LXD's own text may end in a space that
     // matters ("Architecture isn't supported: x86_64 ").
     const error = r.stderr.replace(/^Error: /, '').replace(/\n+$/, '');
-    if (r.status === 0 || error === '') throw new Error(`lxc image import exited ${r.status} without a fingerprint or an error: ${JSON.stringify(r.stdout + r.stderr)}`);
+    if (r.status === 0 || error === '')
+      throw new Error(`lxc image import exited ${r.status} without a fingerprint or an error: ${JSON.stringify(r.stdout + r.stderr)}`);
     return {verdict: {accepted: false, error}, seconds};
   }
 }
@@ -255,7 +269,10 @@ function summarise(before: Fixture, after: StoredCase[]): string[] {
     else if (a.replace(FINGERPRINT, '<fp>') === b.replace(FINGERPRINT, '<fp>')) fingerprintOnly++;
     else lines.push(`  ${c.name}: was ${a}, now ${b}`);
   }
-  return [`${same} verdicts identical, ${fingerprintOnly} differ only in the fingerprint quoted in the error, ${lines.length} changed${lines.length ? ':' : ''}`, ...lines];
+  return [
+    `${same} verdicts identical, ${fingerprintOnly} differ only in the fingerprint quoted in the error, ${lines.length} changed${lines.length ? ':' : ''}`,
+    ...lines,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -274,7 +291,9 @@ async function main(): Promise<void> {
     die(SCRIPT, (err as Error).message);
   }
   if (args.values.help) {
-    process.stdout.write('usage: node --import tsx scripts/measure-metadata-verdicts.ts [--write | OUT] [--from FILE] [--only NAME]...   (stdout without --write or OUT)\n');
+    process.stdout.write(
+      'usage: node --import tsx scripts/measure-metadata-verdicts.ts [--write | OUT] [--from FILE] [--only NAME]...   (stdout without --write or OUT)\n',
+    );
     return;
   }
   if (args.positionals.length > 1) die(SCRIPT, 'at most one output path');

@@ -8,8 +8,8 @@ import {splitProperties} from './properties.js';
 export const publishFlags = {
   rootfs: Flags.string({description: 'Root filesystem directory to pack'}),
   metadata: Flags.string({description: 'metadata.yaml to use'}),
-  templates: Flags.string({description: 'Directory of template files (the image\'s templates/)'}),
-  'stock-templates': Flags.string({description: 'Add img\'s stock templates: hostname, hosts, cloud-init (comma-separated)'}),
+  templates: Flags.string({description: "Directory of template files (the image's templates/)"}),
+  'stock-templates': Flags.string({description: "Add img's stock templates: hostname, hosts, cloud-init (comma-separated)"}),
   alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true}),
   compression: Flags.option({description: 'Compression', options: WRITE_COMPRESSIONS, default: 'gzip'})(),
   format: Flags.option({description: 'Image layout', options: ['unified', 'split'] as const, default: 'unified'})(),
@@ -23,7 +23,8 @@ export const publishFlags = {
 /** The library's options from publish's flags, arguments and SOURCE_DATE_EPOCH; refuses what cannot be built. */
 export function publishOptions(flags: Interfaces.InferredFlags<typeof publishFlags>, argv: readonly string[], env: NodeJS.ProcessEnv): PublishOptions {
   const {properties, rest} = splitProperties(argv);
-  if (rest.length > 0) throw new UsageError(`publishing an instance (${rest[0]}) needs img init, which is not available yet; build from a directory with --rootfs DIR`);
+  if (rest.length > 0)
+    throw new UsageError(`publishing an instance (${rest[0]}) needs img init, which is not available yet; build from a directory with --rootfs DIR`);
   if (!flags.rootfs) throw new UsageError('give --rootfs DIR (the root filesystem to pack)');
   const sde = env.SOURCE_DATE_EPOCH;
   if (sde !== undefined && !/^\d+$/.test(sde)) throw new UsageError(`SOURCE_DATE_EPOCH must be a number of seconds, not "${sde}"`);
@@ -31,7 +32,14 @@ export function publishOptions(flags: Interfaces.InferredFlags<typeof publishFla
     rootfs: flags.rootfs,
     ...(flags.metadata ? {metadata: flags.metadata} : {}),
     ...(flags.templates ? {templates: flags.templates} : {}),
-    ...(flags['stock-templates'] ? {stockTemplates: flags['stock-templates'].split(',').map((s) => s.trim()).filter(Boolean)} : {}),
+    ...(flags['stock-templates']
+      ? {
+          stockTemplates: flags['stock-templates']
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
     ...(sde !== undefined ? {sourceDateEpoch: Number(sde)} : {}),
     ...(flags.output ? {output: flags.output} : {}),
     properties,

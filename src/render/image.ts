@@ -5,7 +5,14 @@ import {compareRows, renderTable, type TableFormat} from './table.js';
 
 const COLUMNS: Record<string, {header: string; cell: (i: ImageView) => string}> = {
   l: {header: 'ALIAS', cell: shortestAlias},
-  L: {header: 'ALIASES', cell: (i) => i.aliases.map((a) => a.name).sort().join('\n')},
+  L: {
+    header: 'ALIASES',
+    cell: (i) =>
+      i.aliases
+        .map((a) => a.name)
+        .sort()
+        .join('\n'),
+  },
   f: {header: 'FINGERPRINT', cell: (i) => i.fingerprint.slice(0, 12)},
   F: {header: 'FINGERPRINT', cell: (i) => i.fingerprint},
   p: {header: 'PUBLIC', cell: (i) => (i.public ? 'yes' : 'no')},
@@ -74,7 +81,12 @@ export function parseColumns(spec: string): string[] {
 
 export function renderImageTable(images: ImageView[], columns: string[], format: TableFormat): string {
   const rows = images.map((i) => columns.map((c) => COLUMNS[c]!.cell(i))).sort(compareRows);
-  return renderTable(columns.map((c) => COLUMNS[c]!.header), rows, format, {sort: false});
+  return renderTable(
+    columns.map((c) => COLUMNS[c]!.header),
+    rows,
+    format,
+    {sort: false},
+  );
 }
 
 /** `lxc image info` text; with `files`, img's Files section (sizes and digests) at the end. */

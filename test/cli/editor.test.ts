@@ -25,10 +25,18 @@ describe('editLoop', () => {
       });
       assert.equal(applied, 'public: true\n');
       process.env.VISUAL = 'false';
-      await assert.rejects(editLoop('x.yaml', '', async () => undefined), (err: unknown) => err instanceof UserError && err.code === 'EditorFailed');
+      await assert.rejects(
+        editLoop('x.yaml', '', async () => undefined),
+        (err: unknown) => err instanceof UserError && err.code === 'EditorFailed',
+      );
       // A refusal that is not a user error (a bug) is not retried.
       process.env.VISUAL = 'true';
-      await assert.rejects(editLoop('x.yaml', '', async () => { throw new Error('bug'); }), /bug/);
+      await assert.rejects(
+        editLoop('x.yaml', '', async () => {
+          throw new Error('bug');
+        }),
+        /bug/,
+      );
     } finally {
       if (saved.visual === undefined) delete process.env.VISUAL;
       else process.env.VISUAL = saved.visual;

@@ -24,8 +24,15 @@ describe('img publish', () => {
     const again = img([...base, '--alias', 'two'], {home, env});
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, `Image published with fingerprint: ${fp} (already in the store)\n`);
-    const info = JSON.parse(img(['image', 'info', fp, '--format', 'json'], {home}).stdout) as {aliases: Array<{name: string}>; filename: string; created_at: string};
-    assert.deepEqual(info.aliases.map((a) => a.name), ['one', 'two']);
+    const info = JSON.parse(img(['image', 'info', fp, '--format', 'json'], {home}).stdout) as {
+      aliases: Array<{name: string}>;
+      filename: string;
+      created_at: string;
+    };
+    assert.deepEqual(
+      info.aliases.map((a) => a.name),
+      ['one', 'two'],
+    );
     assert.equal(info.filename, '', 'as lxc publish: no file name');
     assert.equal(info.created_at, '2023-11-14T22:13:20Z', 'from metadata.yaml');
   });
@@ -38,14 +45,14 @@ describe('img publish', () => {
     const fp = fingerprintIn(r.stdout)!;
     assert.deepEqual(readdirSync(out).sort(), [`${fp}.tar.gz`, `meta-${fp}.tar.gz`]);
     const meta = execFileSync('tar', ['-xzOf', join(out, `meta-${fp}.tar.gz`), 'metadata.yaml'], {encoding: 'utf8'});
-    assert.match(meta, /\n {2}os: tinyos\n/, 'the file\'s own properties are kept');
+    assert.match(meta, /\n {2}os: tinyos\n/, "the file's own properties are kept");
     assert.match(meta, /\n {2}release: "2\.0"\n/);
     assert.match(meta, /\n {2}extra: "yes"\n/);
     const props = (JSON.parse(img(['image', 'info', fp, '--format', 'json'], {home}).stdout) as {properties: Record<string, string>}).properties;
     assert.deepEqual(props, {description: 'tinyos 1.0 test image', extra: 'yes', os: 'tinyos', release: '2.0'});
   });
 
-  test('without --metadata: this host\'s architecture and SOURCE_DATE_EPOCH as creation date', () => {
+  test("without --metadata: this host's architecture and SOURCE_DATE_EPOCH as creation date", () => {
     const home = join(work, 'home-bare');
     const r = img(['publish', '--rootfs', join(tree, 'rootfs'), 'os=bare'], {home, env: {SOURCE_DATE_EPOCH: '1600000000'}});
     assert.equal(r.code, 0, r.stderr);

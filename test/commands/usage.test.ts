@@ -9,7 +9,12 @@ const home = join(tempDir(), 'home');
 
 describe('usage errors', () => {
   test('missing arguments, unknown flags and commands exit 2 with one line', () => {
-    for (const args of [['image', 'import'], ['image', 'list', '--bogus'], ['image', 'bogus'], ['image', 'list', '--format', 'bogus']]) {
+    for (const args of [
+      ['image', 'import'],
+      ['image', 'list', '--bogus'],
+      ['image', 'bogus'],
+      ['image', 'list', '--format', 'bogus'],
+    ]) {
       const r = img(args, {home});
       assert.equal(r.code, 2, args.join(' '));
       assert.ok(isCleanError(r.stderr), r.stderr);

@@ -33,7 +33,14 @@ function storeState(home: string): string {
 describe('hostile and broken input is refused cleanly, the store untouched', () => {
   const home = join(work, 'home-hostile');
   const good = join(work, 'good.tar');
-  writeFileSync(good, tarBytes([['metadata.yaml', GOOD_META], ['rootfs/', ''], ['rootfs/etc/hostname', 'ok\n']]));
+  writeFileSync(
+    good,
+    tarBytes([
+      ['metadata.yaml', GOOD_META],
+      ['rootfs/', ''],
+      ['rootfs/etc/hostname', 'ok\n'],
+    ]),
+  );
 
   test('a benign image imports (so refusing everything would fail this suite)', () => {
     const r = img(['image', 'import', good, '--alias', 'benign'], {home});
@@ -70,7 +77,7 @@ describe('hostile and broken input is refused cleanly, the store untouched', () 
     });
   }
 
-  test('a duplicate import fails with LXD\'s words and creates no alias', () => {
+  test("a duplicate import fails with LXD's words and creates no alias", () => {
     const r = img(['image', 'import', good, '--alias', 'dup-alias'], {home});
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error: Image with same fingerprint already exists: [0-9a-f]{64}$/m);
@@ -81,7 +88,10 @@ describe('hostile and broken input is refused cleanly, the store untouched', () 
     const r = img(['image', 'import', files['bad-arch.tar']!, '--format', 'json'], {home});
     assert.equal(r.code, 1);
     const json = r.stderr.split('\n').find((l) => l.startsWith('{'));
-    assert.deepEqual(JSON.parse(json!), {error: "bad-arch.tar: Architecture isn't supported: X86_64".replace('bad-arch.tar: ', ''), code: 'UnsupportedArchitecture'});
+    assert.deepEqual(JSON.parse(json!), {
+      error: "bad-arch.tar: Architecture isn't supported: X86_64".replace('bad-arch.tar: ', ''),
+      code: 'UnsupportedArchitecture',
+    });
     assert.equal(r.stdout, '');
   });
 });
@@ -113,14 +123,21 @@ describe('interruptions and concurrency', () => {
     const v = img(['image', 'verify', 'big'], {home});
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^ok [0-9a-f]{64}$/m);
-    assert.deepEqual(readdirSync(join(home, 'tmp')), [], 'the killed import\'s leftovers were cleaned up');
+    assert.deepEqual(readdirSync(join(home, 'tmp')), [], "the killed import's leftovers were cleaned up");
   });
 
   test('four concurrent imports of different images all land', async () => {
     const home = join(work, 'home-concurrent');
     const paths = [1, 2, 3, 4].map((i) => {
       const p = join(work, `c${i}.tar`);
-      writeFileSync(p, tarBytes([['metadata.yaml', GOOD_META], ['rootfs/', ''], ['rootfs/n', `${i}\n`]]));
+      writeFileSync(
+        p,
+        tarBytes([
+          ['metadata.yaml', GOOD_META],
+          ['rootfs/', ''],
+          ['rootfs/n', `${i}\n`],
+        ]),
+      );
       return p;
     });
     const results = await Promise.all(paths.map((p, i) => imgAsync(['image', 'import', p, '--alias', `cc${i + 1}`], {home})));
@@ -133,7 +150,14 @@ describe('interruptions and concurrency', () => {
   test('the same image imported four times at once lands once; the others are told it exists', async () => {
     const home = join(work, 'home-same');
     const p = join(work, 'same.tar');
-    writeFileSync(p, tarBytes([['metadata.yaml', GOOD_META], ['rootfs/', ''], ['rootfs/same', 'x\n']]));
+    writeFileSync(
+      p,
+      tarBytes([
+        ['metadata.yaml', GOOD_META],
+        ['rootfs/', ''],
+        ['rootfs/same', 'x\n'],
+      ]),
+    );
     const results = await Promise.all([1, 2, 3, 4].map(() => imgAsync(['image', 'import', p], {home})));
     assert.equal(results.filter((r) => r.code === 0).length, 1);
     for (const r of results.filter((x) => x.code !== 0)) assert.match(r.stderr, /already exists/);
@@ -145,12 +169,23 @@ describe('interruptions and concurrency', () => {
     mkdirSync(home, {recursive: true});
     const holder = spawn(
       process.execPath,
-      ['-e', `const fs=require('fs');const x=require('fs-native-extensions');const fd=fs.openSync(process.argv[1],'a+');x.tryLock(fd)||process.exit(9);process.stdout.write('locked\\n');setInterval(()=>{},1000)`, join(home, 'store.lock')],
+      [
+        '-e',
+        `const fs=require('fs');const x=require('fs-native-extensions');const fd=fs.openSync(process.argv[1],'a+');x.tryLock(fd)||process.exit(9);process.stdout.write('locked\\n');setInterval(()=>{},1000)`,
+        join(home, 'store.lock'),
+      ],
       {cwd: PROJECT, stdio: ['ignore', 'pipe', 'inherit']},
     );
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     const p = join(work, 'locked.tar');
-    writeFileSync(p, tarBytes([['metadata.yaml', GOOD_META], ['rootfs/', ''], ['rootfs/lock', 'x\n']]));
+    writeFileSync(
+      p,
+      tarBytes([
+        ['metadata.yaml', GOOD_META],
+        ['rootfs/', ''],
+        ['rootfs/lock', 'x\n'],
+      ]),
+    );
     let finished = false;
     const importing = imgAsync(['image', 'import', p, '--alias', 'waited'], {home}).then((r) => {
       finished = true;

@@ -16,25 +16,48 @@ export function writeHostileImages(dir: string): Record<string, string> {
   let bomb = 'a: &a [' + Array(10).fill('x').join(',') + ']\n';
   for (let i = 1; i < 12; i++) {
     const k = String.fromCharCode(97 + i);
-    bomb += `${k}: &${k} [${Array(10).fill('*' + String.fromCharCode(96 + i)).join(',')}]\n`;
+    bomb += `${k}: &${k} [${Array(10)
+      .fill('*' + String.fromCharCode(96 + i))
+      .join(',')}]\n`;
   }
-  const withRoot = (meta: string | Buffer): Buffer => tarBytes([['metadata.yaml', meta], ['rootfs/', ''], ['rootfs/etc/', ''], ['rootfs/etc/hostname', 'evil\n']]);
+  const withRoot = (meta: string | Buffer): Buffer =>
+    tarBytes([
+      ['metadata.yaml', meta],
+      ['rootfs/', ''],
+      ['rootfs/etc/', ''],
+      ['rootfs/etc/hostname', 'evil\n'],
+    ]);
   put('yamlbomb.tar', withRoot(`architecture: x86_64\ncreation_date: 1700000000\n${bomb}properties: {os: *l}\n`));
   // Aliases expanded where they are decoded: a bomb that reaches a typed field.
   put('yamlbomb-templates.tar', withRoot(`architecture: x86_64\ncreation_date: 1700000000\n${bomb}templates: {/x: {when: *l}}\n`));
   const hugeMeta = Buffer.concat([Buffer.from(GOOD_META + '# '), Buffer.alloc(64 << 20, 'x'), Buffer.from('\n')]);
   put('hugemeta.tar', withRoot(hugeMeta));
-  const xz = xzSync(tarBytes([['metadata.yaml', GOOD_META], ['rootfs/', ''], ['rootfs/big', randomBytes(1 << 20)]]));
+  const xz = xzSync(
+    tarBytes([
+      ['metadata.yaml', GOOD_META],
+      ['rootfs/', ''],
+      ['rootfs/big', randomBytes(1 << 20)],
+    ]),
+  );
   put('truncated.tar.xz', xz.subarray(0, 40));
   put('random.tar.gz', Buffer.concat([Buffer.from([0x1f, 0x8b]), randomBytes(1 << 20)]));
   put('random.bin', randomBytes(1 << 20));
   put('lz4.tar.lz4', Buffer.concat([Buffer.from([0x04, 0x22, 0x4d, 0x18]), randomBytes(4096)]));
   put('empty.tar', Buffer.alloc(0));
-  put('no-metadata.tar', tarBytes([['rootfs/', ''], ['rootfs/etc/hostname', 'x\n']]));
+  put(
+    'no-metadata.tar',
+    tarBytes([
+      ['rootfs/', ''],
+      ['rootfs/etc/hostname', 'x\n'],
+    ]),
+  );
   put('metadata-only.tar', tarBytes([['metadata.yaml', GOOD_META]]));
   put('bad-arch.tar', withRoot('architecture: X86_64\ncreation_date: 1700000000\n'));
   put('bad-date.tar', withRoot('architecture: x86_64\ncreation_date: "2023-01-01"\n'));
-  put('bad-utf8.tar', withRoot(Buffer.concat([Buffer.from('architecture: x86_64\ncreation_date: 1700000000\nproperties: {os: '), Buffer.from([0xff, 0xfe]), Buffer.from('}\n')])));
+  put(
+    'bad-utf8.tar',
+    withRoot(Buffer.concat([Buffer.from('architecture: x86_64\ncreation_date: 1700000000\nproperties: {os: '), Buffer.from([0xff, 0xfe]), Buffer.from('}\n')])),
+  );
   return files;
 }
 
@@ -42,7 +65,13 @@ export function writeHostileImages(dir: string): Record<string, string> {
 export function writeBigImage(path: string, mib: number): string {
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, tarBytes([['metadata.yaml', GOOD_META], ['rootfs/', '']]).subarray(0, -1024));
+    writeSync(
+      fd,
+      tarBytes([
+        ['metadata.yaml', GOOD_META],
+        ['rootfs/', ''],
+      ]).subarray(0, -1024),
+    );
     writeSync(fd, tarHeader('rootfs/blob', mib << 20));
     const block = randomBytes(1 << 20);
     for (let i = 0; i < mib; i++) {

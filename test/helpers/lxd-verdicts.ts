@@ -22,7 +22,10 @@ export interface VerdictCase {
   lxd: Verdict;
 }
 
-export const VERDICTS = JSON.parse(readFileSync(new URL('../fixtures/lxd-metadata-verdicts.json', import.meta.url), 'utf8')) as {origin: string; cases: VerdictCase[]};
+export const VERDICTS = JSON.parse(readFileSync(new URL('../fixtures/lxd-metadata-verdicts.json', import.meta.url), 'utf8')) as {
+  origin: string;
+  cases: VerdictCase[];
+};
 
 /** The metadata.yaml bytes of a case, or undefined for the generated (size) cases. */
 export function caseBytes(c: VerdictCase): Buffer | undefined {
@@ -33,7 +36,12 @@ export function caseBytes(c: VerdictCase): Buffer | undefined {
 
 /** A unified image carrying `meta` as its metadata.yaml, as the fixture's tarballs were. */
 export function imageWithMetadata(meta: Buffer): Buffer {
-  return tarBytes([['metadata.yaml', meta], ['rootfs/', ''], ['rootfs/etc/', ''], ['rootfs/etc/hostname', 'tiny\n']]);
+  return tarBytes([
+    ['metadata.yaml', meta],
+    ['rootfs/', ''],
+    ['rootfs/etc/', ''],
+    ['rootfs/etc/hostname', 'tiny\n'],
+  ]);
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -49,7 +57,10 @@ export function assertSameMeaning(lxdError: string, img: {message: string; code?
   if (typeError) return assert.match(m, new RegExp(escape(typeError)));
   if (lxdError.startsWith("Architecture isn't supported:")) {
     const name = lxdError.slice("Architecture isn't supported:".length).replace(/^ /, '');
-    return assert.match(m, name.trim() === '' ? /^Architecture isn't supported: \(none given\)$/ : new RegExp(`^Architecture isn't supported: ${escape(name)}$`));
+    return assert.match(
+      m,
+      name.trim() === '' ? /^Architecture isn't supported: \(none given\)$/ : new RegExp(`^Architecture isn't supported: ${escape(name)}$`),
+    );
   }
   if (lxdError === 'Missing creation date') return assert.equal(m, lxdError);
   if (lxdError === 'EOF') return assert.match(m, /EOF/);

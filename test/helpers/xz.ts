@@ -4,4 +4,3 @@ import {execFileSync} from 'node:child_process';
 export function xzSync(data: Buffer): Buffer {
   return execFileSync('xz', ['-c', '-T1'], {input: data, maxBuffer: 256 << 20});
 }
-

@@ -43,8 +43,25 @@ describe('LXD 5.0.2 and img agree on fingerprints', {skip}, () => {
     test(`${layout} ${compression} ${rootfs}: LXD imports what img publishes, with img's fingerprint`, () => {
       const out = join(work, `out-${layout}-${compression}-${rootfs}`);
       const r = img(
-        ['publish', '--rootfs', join(tree, 'rootfs'), '--metadata', join(tree, 'metadata.yaml'), '--templates', join(tree, 'templates'),
-          '--format', layout, '--compression', compression, '--rootfs-format', rootfs, '--alias', `t-${layout}-${compression}-${rootfs}`, '--output', out],
+        [
+          'publish',
+          '--rootfs',
+          join(tree, 'rootfs'),
+          '--metadata',
+          join(tree, 'metadata.yaml'),
+          '--templates',
+          join(tree, 'templates'),
+          '--format',
+          layout,
+          '--compression',
+          compression,
+          '--rootfs-format',
+          rootfs,
+          '--alias',
+          `t-${layout}-${compression}-${rootfs}`,
+          '--output',
+          out,
+        ],
         {home},
       );
       assert.equal(r.code, 0, r.stderr);
@@ -85,7 +102,17 @@ describe('LXD 5.0.2 and img agree on fingerprints', {skip}, () => {
 
   test('the same input and SOURCE_DATE_EPOCH give the same fingerprint twice, and LXD agrees', () => {
     const env = {SOURCE_DATE_EPOCH: '1700000000'};
-    const args = ['publish', '--rootfs', join(tree, 'rootfs'), 'os=tinyos', 'release=2.0', '--compression', 'xz', '--stock-templates', 'hostname,hosts,cloud-init'];
+    const args = [
+      'publish',
+      '--rootfs',
+      join(tree, 'rootfs'),
+      'os=tinyos',
+      'release=2.0',
+      '--compression',
+      'xz',
+      '--stock-templates',
+      'hostname,hosts,cloud-init',
+    ];
     const a = fingerprintIn(img([...args, '--output', join(work, 'det-a')], {home: join(work, 'home-a'), env}).stdout);
     const b = fingerprintIn(img([...args, '--output', join(work, 'det-b')], {home: join(work, 'home-b'), env}).stdout);
     assert.ok(a);
@@ -160,11 +187,19 @@ describe('LXD 5.0.2 and img agree on fingerprints', {skip}, () => {
         assert.equal(lxd.lxc(['image', 'export', fp!, `${exported}/`]).code, 0);
         const names = readdirSync(exported).sort();
         const meta = names.find((n) => n.startsWith('meta-'));
-        const files = meta ? [join(exported, meta), join(exported, names.find((n) => n !== meta)!)] : [join(exported, names[0]!)];
+        const files = meta
+          ? [
+              join(exported, meta),
+              join(
+                exported,
+                names.find((n) => n !== meta)!,
+              ),
+            ]
+          : [join(exported, names[0]!)];
         const h = join(dir, 'home');
         const r = img(['image', 'import', ...files, '--alias', 'from-lxd'], {home: h});
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(fingerprintIn(r.stdout), fp, 'img imports with LXD\'s fingerprint');
+        assert.equal(fingerprintIn(r.stdout), fp, "img imports with LXD's fingerprint");
         assert.equal(fingerprintIn(img(['image', 'fingerprint', ...files], {home: h}).stdout), fp);
         const mine = JSON.parse(img(['image', 'info', 'from-lxd', '--format', 'json'], {home: h}).stdout) as Record<string, unknown>;
         const theirs = lxd.image(fp!);

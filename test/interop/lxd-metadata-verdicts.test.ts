@@ -16,7 +16,11 @@ import {tempDir} from '../helpers/tmp.js';
 
 const fixture = VERDICTS;
 
-async function imgVerdict(meta: Buffer): Promise<{accepted: true; architecture: string; created_at: string; expires_at: string; properties: Record<string, string>} | {accepted: false; error: string}> {
+async function imgVerdict(
+  meta: Buffer,
+): Promise<
+  {accepted: true; architecture: string; created_at: string; expires_at: string; properties: Record<string, string>} | {accepted: false; error: string}
+> {
   const {Readable} = await import('node:stream');
   try {
     const r = await readImage([{stream: Readable.from([imageWithMetadata(meta)]), name: 'metadata-case.tar'}], {scan: true});
@@ -35,7 +39,11 @@ describe(`every metadata.yaml case measured with LXD (${fixture.origin})`, () =>
     if (!meta) continue; // generated size cases: covered below
     test(c.name, async () => {
       const mine = await imgVerdict(meta);
-      assert.equal(mine.accepted, c.lxd.accepted, `LXD ${c.lxd.accepted ? 'accepted' : `refused (${c.lxd.error})`}; img ${mine.accepted ? 'accepted' : `refused (${(mine as {error: string}).error})`}`);
+      assert.equal(
+        mine.accepted,
+        c.lxd.accepted,
+        `LXD ${c.lxd.accepted ? 'accepted' : `refused (${c.lxd.error})`}; img ${mine.accepted ? 'accepted' : `refused (${(mine as {error: string}).error})`}`,
+      );
       if (mine.accepted) {
         assert.equal(mine.architecture, c.lxd.architecture);
         assert.equal(mine.created_at, c.lxd.created_at);
@@ -67,10 +75,25 @@ describe(`every metadata.yaml case measured with LXD (${fixture.origin})`, () =>
 
 /** The spec's §2.1 decoder table (lxd-images.md), by fixture case name. */
 const SPEC_TABLE = [
-  'baseline-valid', 'creation-date-missing', 'creation-date-zero', 'creation-date-quoted-date-string', 'creation-date-negative',
-  'creation-date-float-fraction', 'architecture-foo', 'architecture-missing', 'architecture-X86_64', 'architecture-amd64',
-  'document-unknown-top-level-keys', 'property-value-int-5', 'property-value-bool-true', 'document-json', 'templates-when-unknown',
-  'templates-template-file-missing', 'templates-template-path-traversal', 'templates-when-string', 'document-empty',
+  'baseline-valid',
+  'creation-date-missing',
+  'creation-date-zero',
+  'creation-date-quoted-date-string',
+  'creation-date-negative',
+  'creation-date-float-fraction',
+  'architecture-foo',
+  'architecture-missing',
+  'architecture-X86_64',
+  'architecture-amd64',
+  'document-unknown-top-level-keys',
+  'property-value-int-5',
+  'property-value-bool-true',
+  'document-json',
+  'templates-when-unknown',
+  'templates-template-file-missing',
+  'templates-template-path-traversal',
+  'templates-when-string',
+  'document-empty',
 ];
 
 describe('the spec §2.1 table through `img image import`: each refusal one line, exit 1, store untouched', () => {

@@ -45,7 +45,7 @@ describe('unixToRfc3339', () => {
 });
 
 describe('isUnset', () => {
-  test('absent, empty, Go\'s zero time, the epoch and earlier are unset', () => {
+  test("absent, empty, Go's zero time, the epoch and earlier are unset", () => {
     for (const s of [undefined, '', GO_ZERO_TIME, EPOCH, '1969-12-31T23:59:59Z', '0001-01-01T00:00:00Z']) assert.equal(isUnset(s), true, String(s));
   });
 
@@ -54,7 +54,8 @@ describe('isUnset', () => {
   });
 
   test('any time after the epoch is set', () => {
-    for (const s of ['1970-01-01T00:00:01Z', '1970-01-01T00:00:00.001Z', '2030-01-02T03:04:05Z', '2026-11-24T08:27:04.81669538Z']) assert.equal(isUnset(s), false, s);
+    for (const s of ['1970-01-01T00:00:01Z', '1970-01-01T00:00:00.001Z', '2030-01-02T03:04:05Z', '2026-11-24T08:27:04.81669538Z'])
+      assert.equal(isUnset(s), false, s);
   });
 });
 

@@ -10,14 +10,11 @@ const aliases = [
 
 describe('alias rendering', () => {
   test('the table sorts rows as lxc does and shows 12 hex and the type in capitals', () => {
-    assert.equal(
-      renderAliasTable(aliases, 'csv'),
-      `a,${'a'.repeat(12)},CONTAINER,first\nb,${'b'.repeat(12)},VIRTUAL-MACHINE,\n`,
-    );
+    assert.equal(renderAliasTable(aliases, 'csv'), `a,${'a'.repeat(12)},CONTAINER,first\nb,${'b'.repeat(12)},VIRTUAL-MACHINE,\n`);
     assert.match(renderAliasTable(aliases, 'table'), /^\+-+\+-+\+-+\+-+\+\n\| ALIAS \| FINGERPRINT {2}\| +TYPE +\| DESCRIPTION \|\n/);
   });
 
-  test('objects carry LXD\'s field order', () => {
+  test("objects carry LXD's field order", () => {
     assert.deepEqual(Object.keys(aliasObject(aliases[0]!)), ['description', 'target', 'name', 'type']);
   });
 });

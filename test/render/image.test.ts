@@ -11,8 +11,8 @@ import {DEFAULT_COLUMNS, infoDate, megabytes, parseColumns, renderImageInfo, ren
 
 const text = (name: string): string => LXC[name]!.join('\n') + '\n';
 
-const ALPINE_DESC = 'Alpine Linux 3.18 x86_64 with a deliberately very long description string to see how the table column wraps or truncates in lxc image list output';
-
+const ALPINE_DESC =
+  'Alpine Linux 3.18 x86_64 with a deliberately very long description string to see how the table column wraps or truncates in lxc image list output';
 
 // The four images of the captures (`lxc image list --format json`, section 2.2).
 const ALPINE = view({
@@ -146,7 +146,7 @@ describe('megabytes: %.2f of MiB', () => {
   // Go's %.2f rounds an exact half to even (0.125 → "0.12", 0.625 → "0.62"); toFixed rounds it up.
   // A 640 KiB plain tar (64 GNU tar records) is 0.625 MiB exactly. Checked with lxc 5.0.2:
   // `lxc image list -c s` shows 0.62MB for a 655360-byte image and 0.12MB for a 131072-byte one.
-  test('exact halves round to even, as Go\'s %.2f', () => {
+  test("exact halves round to even, as Go's %.2f", () => {
     assert.equal(megabytes(131072), '0.12MB');
     assert.equal(megabytes(655360), '0.62MB');
     assert.equal(megabytes(393216), '0.38MB');
@@ -202,7 +202,13 @@ describe('renderImageInfo (captured from lxc 5.0.2, section 3)', () => {
   });
 
   test('alpine: public, and an alias with a description', () => {
-    const alpine = {...ALPINE, aliases: [{name: 'alpine', description: ''}, {name: 'described', description: 'Alias with a description'}]};
+    const alpine = {
+      ...ALPINE,
+      aliases: [
+        {name: 'alpine', description: ''},
+        {name: 'described', description: 'Alias with a description'},
+      ],
+    };
     assert.equal(renderImageInfo(alpine), text('infoAlpine'));
   });
 

@@ -45,11 +45,17 @@ describe('simplestreams schemas refuse what LXD cannot decode', () => {
     format: 'products:1.0',
     content_id: 'images',
     datatype: 'image-downloads',
-    products: {'a:1:amd64:default': {arch: 'amd64', ...product, versions: {'20260101_00:00': {items: {'lxd.tar.xz': {ftype: 'lxd.tar.xz', path: 'x', size: 1, ...item}}}}}},
+    products: {
+      'a:1:amd64:default': {
+        arch: 'amd64',
+        ...product,
+        versions: {'20260101_00:00': {items: {'lxd.tar.xz': {ftype: 'lxd.tar.xz', path: 'x', size: 1, ...item}}}},
+      },
+    },
   });
   test('a well-formed products document passes', () => assert.ok(validProducts(products({sha256: 'a'.repeat(64)}))));
   test('size as a string', () => assert.equal(validProducts(products({size: '1'})), false));
   test('aliases as a list', () => assert.equal(validProducts(products({}, {aliases: ['a', 'b']})), false));
   test('a sha256 that is not 64 hex digits', () => assert.equal(validProducts(products({sha256: 'xyz'})), false));
-  test('an index without entries\' paths', () => assert.equal(validIndex({format: 'index:1.0', index: {images: {datatype: 'image-downloads'}}}), false));
+  test("an index without entries' paths", () => assert.equal(validIndex({format: 'index:1.0', index: {images: {datatype: 'image-downloads'}}}), false));
 });

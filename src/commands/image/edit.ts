@@ -20,8 +20,12 @@ const MAX_EDIT_BYTES = 1 << 20;
 
 export default class ImageEdit extends ImgCommand {
   static override summary = 'Edit the editable fields of an image';
-  static override description = 'Opens $VISUAL or $EDITOR on the YAML that img image show prints; when stdin is not a terminal, reads that YAML from stdin instead.';
-  static override examples = ['<%= config.bin %> image edit ubuntu', '<%= config.bin %> image show ubuntu | sed s/public: false/public: true/ | <%= config.bin %> image edit ubuntu'];
+  static override description =
+    'Opens $VISUAL or $EDITOR on the YAML that img image show prints; when stdin is not a terminal, reads that YAML from stdin instead.';
+  static override examples = [
+    '<%= config.bin %> image edit ubuntu',
+    '<%= config.bin %> image show ubuntu | sed s/public: false/public: true/ | <%= config.bin %> image edit ubuntu',
+  ];
   static override args = {image: arg({description: 'alias, fingerprint or unique fingerprint prefix', required: true})};
 
   async run(): Promise<void> {

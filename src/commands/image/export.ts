@@ -2,7 +2,7 @@ import {arg, ImgCommand} from '../../base-command.js';
 import {exportImage, exportToStream} from '../../lib/store/export.js';
 
 export default class ImageExport extends ImgCommand {
-  static override summary = 'Write an image\'s files, byte-identical to what was imported';
+  static override summary = "Write an image's files, byte-identical to what was imported";
   static override description = `Files are named as LXD names them. When TARGET is an existing directory they go inside it: <fingerprint>.tar.xz for a unified image, meta-<fingerprint>.tar.xz and <fingerprint>.squashfs (or .tar.xz, .qcow2) for a split one. Otherwise TARGET names the file: TARGET plus the image's extension (unified), or TARGET and TARGET.root (split). TARGET defaults to the current directory; - writes a unified image to stdout.`;
   static override examples = ['<%= config.bin %> image export ubuntu /srv/images/', '<%= config.bin %> image export ubuntu - | ssh host img image import -'];
   static override args = {

@@ -25,7 +25,10 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
   static override flags = {
     alias: Flags.string({description: 'New alias to define for the image', multiple: true, multipleNonGreedy: true}),
     public: Flags.boolean({description: 'Make the image public'}),
-    move: Flags.boolean({description: 'Move the files into the store instead of copying them (no data is written when they are on the same filesystem); they are removed once imported'}),
+    move: Flags.boolean({
+      description:
+        'Move the files into the store instead of copying them (no data is written when they are on the same filesystem); they are removed once imported',
+    }),
     format: formatFlag('table', ['table', 'json', 'yaml']),
   };
 

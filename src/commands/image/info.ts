@@ -10,7 +10,7 @@ export default class ImageInfo extends ImgCommand {
   static override description = 'With --digests, also the sha256, sha1 and md5 of each file (computed once, on first use, and kept).';
   static override flags = {
     format: formatFlag('table', ['table', 'json', 'yaml']),
-    digests: Flags.boolean({description: 'Also show each file\'s sha256, sha1 and md5'}),
+    digests: Flags.boolean({description: "Also show each file's sha256, sha1 and md5"}),
   };
 
   async run(): Promise<void> {

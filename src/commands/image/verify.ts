@@ -19,7 +19,8 @@ export default class ImageVerify extends ImgCommand {
     const {argv, flags} = await this.parse(ImageVerify);
     const remotes = await this.openRemotes();
     const refs = argv as string[];
-    const images = refs.length > 0 ? await Promise.all(refs.map(async (r) => (await remotes.resolve(r, {localOnly: 'image verify'})).image)) : await remotes.store.list();
+    const images =
+      refs.length > 0 ? await Promise.all(refs.map(async (r) => (await remotes.resolve(r, {localOnly: 'image verify'})).image)) : await remotes.store.list();
     const results: VerifyResult[] = [];
     const progress = this.progress('Verifying');
     let done = 0;

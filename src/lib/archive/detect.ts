@@ -13,8 +13,7 @@ export interface DetectedFormat {
 /** LXD reads this many bytes to sniff a format; the ustar magic ends at byte 262. */
 export const SNIFF_BYTES = 263;
 
-const startsWith = (b: Uint8Array, bytes: number[], at = 0): boolean =>
-  b.length >= at + bytes.length && bytes.every((v, i) => b[at + i] === v);
+const startsWith = (b: Uint8Array, bytes: number[], at = 0): boolean => b.length >= at + bytes.length && bytes.every((v, i) => b[at + i] === v);
 const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
 
 /**
@@ -26,9 +25,7 @@ export function detectFormat(head: Uint8Array): DetectedFormat | null {
   if (startsWith(head, [0x1f, 0x8b])) return {kind: 'tar', compression: 'gzip', extension: '.tar.gz'};
   if (startsWith(head, ascii('7zXZ'), 1)) {
     // LXD takes a 7zXZ magic not preceded by 0xFD as lzma; only the xz form is real.
-    return head[0] === 0xfd
-      ? {kind: 'tar', compression: 'xz', extension: '.tar.xz'}
-      : {kind: 'tar', compression: 'lzma', extension: '.tar.lzma'};
+    return head[0] === 0xfd ? {kind: 'tar', compression: 'xz', extension: '.tar.xz'} : {kind: 'tar', compression: 'lzma', extension: '.tar.lzma'};
   }
   if (startsWith(head, [0x5d, 0x00, 0x00])) return {kind: 'tar', compression: 'lzma', extension: '.tar.lzma'};
   if (startsWith(head, ascii('ustar'), 257)) return {kind: 'tar', compression: 'none', extension: '.tar'};
@@ -42,7 +39,7 @@ export function detectFormat(head: Uint8Array): DetectedFormat | null {
 function recognisedButRefused(head: Uint8Array): string | undefined {
   if (startsWith(head, [0x04, 0x22, 0x4d, 0x18])) return 'lz4';
   if (startsWith(head, ascii('PK'))) return 'zip';
-  if (startsWith(head, ascii("7z\xbc\xaf\x27\x1c"))) return '7z';
+  if (startsWith(head, ascii('7z\xbc\xaf\x27\x1c'))) return '7z';
   return undefined;
 }
 

@@ -60,7 +60,10 @@ export class ProcessDuplex extends Duplex {
         this.push(null);
         return;
       }
-      const first = this.stderr.split('\n').find((l) => l.trim() !== '')?.trim();
+      const first = this.stderr
+        .split('\n')
+        .find((l) => l.trim() !== '')
+        ?.trim();
       // "xz: (stdin): …", "zstd: /*stdin*\: …": the tool's name and its name for stdin say nothing.
       const why = first ? first.replace(/^[^:]*: (\(stdin\)\s*:\s*|\/\*stdin\*\\\s*:\s*)?/, '') : signal ? `killed by ${signal}` : `exit status ${code}`;
       this.destroy(new Error(`${this.label}: ${why}`));

@@ -33,8 +33,17 @@ export function canonicalArchitecture(name: string): string | undefined {
 /** The canonical architecture of the machine img runs on. */
 export function hostArchitecture(arch: string = process.arch): string {
   const node: Record<string, string> = {
-    x64: 'x86_64', ia32: 'i686', arm64: 'aarch64', arm: 'armv7l', ppc64: 'ppc64le', ppc: 'ppc',
-    s390x: 's390x', riscv64: 'riscv64', mips: 'mips', mipsel: 'mips', mips64el: 'mips64',
+    x64: 'x86_64',
+    ia32: 'i686',
+    arm64: 'aarch64',
+    arm: 'armv7l',
+    ppc64: 'ppc64le',
+    ppc: 'ppc',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    mips: 'mips',
+    mipsel: 'mips',
+    mips64el: 'mips64',
   };
   return node[arch] ?? arch;
 }

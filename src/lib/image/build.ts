@@ -86,9 +86,19 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
   const templatesDir = await stageTemplates(workDir, opts, valid.metadata);
   for (const [path, entry] of Object.entries(valid.metadata.templates)) {
     if (!entry || !entry.template) continue;
-    const exists = templatesDir ? await stat(join(templatesDir, entry.template)).then((s) => s.isFile(), () => false) : false;
+    const exists = templatesDir
+      ? await stat(join(templatesDir, entry.template)).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      : false;
     if (!exists) {
-      warnOrFail(opts, 'TemplateMissing', `template ${entry.template} for ${path} is not in the image's templates/ (LXD accepts this; rendering will skip it)`, {template: entry.template, path});
+      warnOrFail(
+        opts,
+        'TemplateMissing',
+        `template ${entry.template} for ${path} is not in the image's templates/ (LXD accepts this; rendering will skip it)`,
+        {template: entry.template, path},
+      );
     }
   }
   const mtime = opts.sourceDateEpoch;
@@ -179,7 +189,8 @@ async function prepareMetadata(opts: BuildOptions): Promise<{bytes: Uint8Array; 
   let original: Uint8Array | undefined;
   if (opts.metadata) {
     const st = await stat(opts.metadata).catch((err: unknown) => userFsError(err, opts.metadata!));
-    if (st.size > MAX_METADATA_BYTES) throw new UserError(`${opts.metadata}: metadata.yaml is too large (${st.size} bytes; the limit is ${MAX_METADATA_BYTES})`, {code: 'MetadataTooLarge'});
+    if (st.size > MAX_METADATA_BYTES)
+      throw new UserError(`${opts.metadata}: metadata.yaml is too large (${st.size} bytes; the limit is ${MAX_METADATA_BYTES})`, {code: 'MetadataTooLarge'});
     original = await readFile(opts.metadata);
     metadata = parseMetadata(original).metadata;
   } else {

@@ -28,7 +28,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 
 /** Check an edited time; LXD keeps it as given (fraction, offset), and so does img. */
 function checkTime(s: string): string {
-  if (!RFC3339.test(s) || Number.isNaN(Date.parse(s))) throw new UserError(`expires_at: "${s}" is not an RFC 3339 time (2006-01-02T15:04:05Z)`, {code: 'InvalidTime'});
+  if (!RFC3339.test(s) || Number.isNaN(Date.parse(s)))
+    throw new UserError(`expires_at: "${s}" is not an RFC 3339 time (2006-01-02T15:04:05Z)`, {code: 'InvalidTime'});
   return s;
 }
 

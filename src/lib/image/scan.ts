@@ -56,7 +56,9 @@ export class ImageScanner {
       decompressor.once('close', resolve);
       decompressor.once('error', resolve);
     });
-    this.extract.on('error', (err: Error) => this.fail(this.damage ?? new InvalidImageError(`${label}: not a valid tar archive (${err.message})`, 'CorruptArchive', err)));
+    this.extract.on('error', (err: Error) =>
+      this.fail(this.damage ?? new InvalidImageError(`${label}: not a valid tar archive (${err.message})`, 'CorruptArchive', err)),
+    );
     decompressor.pipe(this.extract as unknown as NodeJS.WritableStream);
     this.result = this.consume();
     this.result.catch(() => undefined);
@@ -142,7 +144,10 @@ export class ImageScanner {
         if (this.failure || this.settled) break;
       }
     } catch (err) {
-      const why = err instanceof InvalidImageError ? err : (this.damage ?? new InvalidImageError(`${this.label}: not a valid tar archive (${(err as Error).message})`, 'CorruptArchive', err));
+      const why =
+        err instanceof InvalidImageError
+          ? err
+          : (this.damage ?? new InvalidImageError(`${this.label}: not a valid tar archive (${(err as Error).message})`, 'CorruptArchive', err));
       this.fail(why);
     }
     if (this.failure) {

@@ -148,7 +148,10 @@ export function blobPrefixParts(prefix: string): {dirs: string[]; partial: strin
  */
 export function byteSpan(key: string, range: ByteRange, size: number): {start: number; end: number} | undefined {
   const start = range.start ?? 0;
-  for (const [name, value] of [['start', start], ['end', range.end]] as const) {
+  for (const [name, value] of [
+    ['start', start],
+    ['end', range.end],
+  ] as const) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
       throw new UserError(`${key}: invalid byte range: ${name} ${String(value)} is not a byte position`, {code: 'InvalidRange'});
     }

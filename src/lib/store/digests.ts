@@ -23,7 +23,11 @@ export async function ensureDigests(store: Store, fingerprint: string, onProgres
     const missing = DIGESTS.filter((d) => !file[d]);
     if (missing.length === 0) continue;
     const hashes = missing.map((d): [DigestName, Hash] => [d, createHash(d)]);
-    await hashChunks(store.readChunks(fingerprint, file.role), hashes.map(([, h]) => h), onProgress);
+    await hashChunks(
+      store.readChunks(fingerprint, file.role),
+      hashes.map(([, h]) => h),
+      onProgress,
+    );
     computed.set(file.role, Object.fromEntries(hashes.map(([d, h]) => [d, h.digest('hex')])));
   }
   if (computed.size === 0) return (await store.aliases()).view(record);

@@ -29,7 +29,10 @@ export interface ExportedFile {
  * names the file: `TARGET<ext>` for a unified image, `TARGET` + `TARGET.root` for a split one.
  */
 export async function exportTargets(record: ImageRecord, target: string): Promise<Map<FileRole, string>> {
-  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(target).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir && target.endsWith('/')) throw new UserError(`${target}: no such directory`, {code: 'FileNotFound'});
   const names = exportNames(record);
   const out = new Map<FileRole, string>();

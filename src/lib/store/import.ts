@@ -55,7 +55,9 @@ export async function importImage(store: Store, sources: ImageSource[], opts: Im
       for (const s of sources) {
         if (!('path' in s)) continue;
         await unlink(s.path).catch((err: NodeJS.ErrnoException) =>
-          warnOrFail({onWarning: opts.onWarning}, 'CleanupFailed', `could not remove ${s.path} after moving it into the store: ${err.code ?? err.message}`, {path: s.path}),
+          warnOrFail({onWarning: opts.onWarning}, 'CleanupFailed', `could not remove ${s.path} after moving it into the store: ${err.code ?? err.message}`, {
+            path: s.path,
+          }),
         );
       }
     }

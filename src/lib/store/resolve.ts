@@ -7,7 +7,8 @@ export async function matchPrefix(store: Store, prefix: string): Promise<string 
   const p = prefix.toLowerCase();
   if (!/^[0-9a-f]+$/.test(p)) return undefined;
   const matches = (await store.fingerprints()).filter((fp) => fp.startsWith(p));
-  if (matches.length > 1) throw new UserError(`Image fingerprint prefix "${prefix}" is ambiguous: it matches ${matches.length} images`, {code: 'AmbiguousPrefix'});
+  if (matches.length > 1)
+    throw new UserError(`Image fingerprint prefix "${prefix}" is ambiguous: it matches ${matches.length} images`, {code: 'AmbiguousPrefix'});
   return matches[0];
 }
 

@@ -20,7 +20,10 @@ export type GoType =
   | {kind: 'ptr'; elem: GoType};
 
 export class YamlV2Error extends Error {
-  constructor(message: string, readonly kind: 'syntax' | 'type' | 'limit') {
+  constructor(
+    message: string,
+    readonly kind: 'syntax' | 'type' | 'limit',
+  ) {
     super(message);
   }
 }
@@ -38,13 +41,20 @@ const lineOf = (ctx: Ctx, node: Node): number => ctx.lines.linePos(node.range?.[
 
 function typeName(t: GoType): string {
   switch (t.kind) {
-    case 'string': return 'string';
-    case 'int64': return 'int64';
-    case 'bool': return 'bool';
-    case 'slice': return `[]${typeName(t.elem)}`;
-    case 'map': return `map[string]${typeName(t.value)}`;
-    case 'struct': return t.name;
-    case 'ptr': return `*${typeName(t.elem)}`;
+    case 'string':
+      return 'string';
+    case 'int64':
+      return 'int64';
+    case 'bool':
+      return 'bool';
+    case 'slice':
+      return `[]${typeName(t.elem)}`;
+    case 'map':
+      return `map[string]${typeName(t.value)}`;
+    case 'struct':
+      return t.name;
+    case 'ptr':
+      return `*${typeName(t.elem)}`;
   }
 }
 
@@ -86,13 +96,20 @@ function resolveScalar(ctx: Ctx, node: Scalar): Resolved {
 
 function zero(t: GoType): unknown {
   switch (t.kind) {
-    case 'string': return '';
-    case 'int64': return 0n;
-    case 'bool': return false;
-    case 'slice': return [];
-    case 'map': return {};
-    case 'struct': return Object.fromEntries(Object.entries(t.fields).map(([k, f]) => [k, zero(f)]));
-    case 'ptr': return null;
+    case 'string':
+      return '';
+    case 'int64':
+      return 0n;
+    case 'bool':
+      return false;
+    case 'slice':
+      return [];
+    case 'map':
+      return {};
+    case 'struct':
+      return Object.fromEntries(Object.entries(t.fields).map(([k, f]) => [k, zero(f)]));
+    case 'ptr':
+      return null;
   }
 }
 
@@ -259,7 +276,8 @@ export function decodeYamlV2<T>(text: string, type: GoType, opts: DecodeOptions 
     if (opts.emptyIsEOF) throw new YamlV2Error('EOF: no YAML document', 'syntax');
     return (opts.into ?? zero(type)) as T;
   }
-  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.1') throw new YamlV2Error('found incompatible YAML document (only YAML 1.1 is read)', 'syntax');
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.1')
+    throw new YamlV2Error('found incompatible YAML document (only YAML 1.1 is read)', 'syntax');
   const err = doc.errors[0];
   if (err) {
     const line = lines.linePos(err.pos[0]).line;

@@ -3,7 +3,17 @@
  * (booleans such as `yes` and `off`, `0x`/`0o`/`0b`/leading-zero octal ints, `_` separators,
  * timestamps). The decoder uses it to type values, the encoder to know what must be quoted.
  */
-export const TAG = {str: '!!str', int: '!!int', float: '!!float', bool: '!!bool', null: '!!null', timestamp: '!!timestamp', map: '!!map', seq: '!!seq', merge: '!!merge'} as const;
+export const TAG = {
+  str: '!!str',
+  int: '!!int',
+  float: '!!float',
+  bool: '!!bool',
+  null: '!!null',
+  timestamp: '!!timestamp',
+  map: '!!map',
+  seq: '!!seq',
+  merge: '!!merge',
+} as const;
 
 export type Resolved =
   | {tag: '!!str'; value: string}
@@ -18,10 +28,18 @@ const BOOL_TRUE = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE'
 const BOOL_FALSE = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 const SPECIAL_FLOATS: Record<string, number> = {
-  '.nan': NaN, '.NaN': NaN, '.NAN': NaN,
-  '.inf': Infinity, '.Inf': Infinity, '.INF': Infinity,
-  '+.inf': Infinity, '+.Inf': Infinity, '+.INF': Infinity,
-  '-.inf': -Infinity, '-.Inf': -Infinity, '-.INF': -Infinity,
+  '.nan': NaN,
+  '.NaN': NaN,
+  '.NAN': NaN,
+  '.inf': Infinity,
+  '.Inf': Infinity,
+  '.INF': Infinity,
+  '+.inf': Infinity,
+  '+.Inf': Infinity,
+  '+.INF': Infinity,
+  '-.inf': -Infinity,
+  '-.Inf': -Infinity,
+  '-.INF': -Infinity,
 };
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 // yaml.v2 tries these time layouts only when the text starts with four digits and a dash.
@@ -37,7 +55,10 @@ const UINT64_MAX = 2n ** 64n - 1n;
 /** Go's time.Parse refuses out-of-range fields (month 13, February 30, hour 25). */
 function validTimestamp(text: string): boolean {
   const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{1,2}):(\d{1,2}))?/.exec(text)!;
-  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1).filter((x) => x !== undefined).map(Number) as number[];
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m
+    .slice(1)
+    .filter((x) => x !== undefined)
+    .map(Number) as number[];
   if (mo! < 1 || mo! > 12 || h > 23 || mi > 59 || sec > 59) return false;
   const days = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
   return d! >= 1 && d! <= days;

@@ -13,8 +13,13 @@ describe('img image alias', () => {
     assert.equal(s.run(['image', 'alias', 'create', 'x', 'tiny']).code, 3, 'an alias is not a target');
     assert.equal(s.run(['image', 'alias', 'create', 'bad:name', unified]).code, 1);
     const list = s.run(['image', 'alias', 'list', '--format', 'csv']).stdout;
-    assert.equal(list, `by-prefix,${split.slice(0, 12)},CONTAINER,Split one\nsplit,${split.slice(0, 12)},CONTAINER,\nt2,${unified.slice(0, 12)},CONTAINER,\ntiny,${unified.slice(0, 12)},CONTAINER,\n`);
-    assert.deepEqual(JSON.parse(s.run(['image', 'alias', 'list', 'by-', '--format', 'json']).stdout), [{description: 'Split one', target: split, name: 'by-prefix', type: 'container'}]);
+    assert.equal(
+      list,
+      `by-prefix,${split.slice(0, 12)},CONTAINER,Split one\nsplit,${split.slice(0, 12)},CONTAINER,\nt2,${unified.slice(0, 12)},CONTAINER,\ntiny,${unified.slice(0, 12)},CONTAINER,\n`,
+    );
+    assert.deepEqual(JSON.parse(s.run(['image', 'alias', 'list', 'by-', '--format', 'json']).stdout), [
+      {description: 'Split one', target: split, name: 'by-prefix', type: 'container'},
+    ]);
     assert.deepEqual(JSON.parse(s.run(['image', 'alias', 'list', 'local:by-', '--format', 'json']).stdout).length, 1, 'local: may prefix the filter');
     assert.match(s.run(['image', 'info', 'split']).stdout, /Aliases:\n {4}- by-prefix \(Split one\)\n {4}- split\n/);
     assert.equal(s.run(['image', 'alias', 'rename', 'by-prefix', 'tiny']).stderr, 'Error: Alias already exists: tiny\n');

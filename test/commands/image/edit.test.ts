@@ -6,7 +6,8 @@ import {sampleStore} from '../../helpers/sample-store.js';
 import {tempDir} from '../../helpers/tmp.js';
 
 const work = tempDir();
-const info = (s: ReturnType<typeof sampleStore>, ref: string) => JSON.parse(s.run(['image', 'info', ref, '--format', 'json']).stdout) as Record<string, unknown>;
+const info = (s: ReturnType<typeof sampleStore>, ref: string) =>
+  JSON.parse(s.run(['image', 'info', ref, '--format', 'json']).stdout) as Record<string, unknown>;
 
 describe('img image show', () => {
   test('prints the editable fields as lxc does', () => {

@@ -17,10 +17,17 @@ before(() => {
 
 describe('img image fingerprint', () => {
   test('agrees with sha256sum (unified) and with sha256 of metadata ‖ root (split)', () => {
-    assert.equal(img(['image', 'fingerprint', files.unified], {home}).stdout, execFileSync('sha256sum', [files.unified], {encoding: 'utf8'}).slice(0, 64) + '\n');
+    assert.equal(
+      img(['image', 'fingerprint', files.unified], {home}).stdout,
+      execFileSync('sha256sum', [files.unified], {encoding: 'utf8'}).slice(0, 64) + '\n',
+    );
     const cat = execFileSync('sh', ['-c', `cat "$1" "$2" | sha256sum`, 'sh', files.meta, files.root], {encoding: 'utf8'}).slice(0, 64);
     assert.equal(img(['image', 'fingerprint', files.meta, files.root], {home}).stdout, `${cat}\n`);
-    assert.deepEqual(Object.keys(JSON.parse(img(['image', 'fingerprint', files.unified, '--format', 'json'], {home}).stdout)), ['fingerprint', 'size', 'files']);
+    assert.deepEqual(Object.keys(JSON.parse(img(['image', 'fingerprint', files.unified, '--format', 'json'], {home}).stdout)), [
+      'fingerprint',
+      'size',
+      'files',
+    ]);
   });
 
   test('refuses what LXD refuses', () => {

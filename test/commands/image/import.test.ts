@@ -47,7 +47,11 @@ describe('img image import', () => {
     copyFileSync(files.unified, join(dir, 'os=odd.tar.xz'));
     const asProperty = img(['image', 'import', files.unified, 'os=odd.tar.xz'], {home, cwd: dir});
     assert.equal(asProperty.code, 0, asProperty.stderr);
-    assert.equal((info(home, fingerprintIn(asProperty.stdout)!).properties as Record<string, string>).os, 'odd.tar.xz', 'an existing file of that name does not change the meaning');
+    assert.equal(
+      (info(home, fingerprintIn(asProperty.stdout)!).properties as Record<string, string>).os,
+      'odd.tar.xz',
+      'an existing file of that name does not change the meaning',
+    );
     const asFile = img(['image', 'import', './os=odd.tar.xz', '--alias', 'odd'], {home: join(work, 'home-props2'), cwd: dir});
     assert.equal(asFile.code, 0, asFile.stderr);
     assert.equal(info(join(work, 'home-props2'), 'odd').filename, 'os=odd.tar.xz');

@@ -21,7 +21,10 @@ describe('img image info', () => {
     const byAlias = s.run(['image', 'info', 'tiny']);
     assert.equal(byAlias.code, 0);
     assert.equal(byAlias.stdout.split('\n')[0], `Fingerprint: ${unified}`);
-    assert.match(byAlias.stdout, /\nTimestamps:\n {4}Created: 2023\/11\/14 22:13 UTC\n {4}Uploaded: \d{4}\/\d\d\/\d\d \d\d:\d\d UTC\n {4}Expires: never\n {4}Last used: never\nProperties:\n {4}description: tinyos 1\.0 test image\n {4}extra: yes\n {4}os: override\n {4}release: 1\.0\nAliases:\n {4}- t2\n {4}- tiny\nCached: no\nAuto update: disabled\nProfiles:\n {4}- default\n$/);
+    assert.match(
+      byAlias.stdout,
+      /\nTimestamps:\n {4}Created: 2023\/11\/14 22:13 UTC\n {4}Uploaded: \d{4}\/\d\d\/\d\d \d\d:\d\d UTC\n {4}Expires: never\n {4}Last used: never\nProperties:\n {4}description: tinyos 1\.0 test image\n {4}extra: yes\n {4}os: override\n {4}release: 1\.0\nAliases:\n {4}- t2\n {4}- tiny\nCached: no\nAuto update: disabled\nProfiles:\n {4}- default\n$/,
+    );
     assert.equal(s.run(['image', 'info', unified.slice(0, 10).toUpperCase()]).code, 0);
     assert.equal(s.run(['image', 'info', `local:${unified.slice(0, 10)}`]).code, 0);
     const nf = s.run(['image', 'info', 'nope']);
@@ -39,7 +42,7 @@ describe('img image info', () => {
     assert.deepEqual(JSON.parse(other.stderr.split('\n')[1]!), {error: 'The remote "elsewhere" doesn\'t exist', code: 'RemoteNotFound'});
   });
 
-  test('--digests prints each file\'s digests after lxc\'s fields; --format json carries them', () => {
+  test("--digests prints each file's digests after lxc's fields; --format json carries them", () => {
     const h = join(work, 'home-digests');
     const tarball = unifiedTarball(makeImageTree(join(work, 'dg-tree'), {seed: 'digests'}), join(work, 'dg.tar.gz'), 'z');
     assert.equal(img(['image', 'import', tarball, '--alias', 'dg'], {home: h}).code, 0);
@@ -47,7 +50,12 @@ describe('img image info', () => {
     const md5 = execFileSync('md5sum', [tarball], {encoding: 'utf8'}).slice(0, 32);
     assert.doesNotMatch(img(['image', 'info', 'dg'], {home: h}).stdout, /Files:/, 'plain info stays as lxc prints it');
     const out = img(['image', 'info', 'dg', '--digests'], {home: h}).stdout;
-    assert.match(out, new RegExp(`\\nProfiles:\\n {4}- default\\nFiles:\\n {4}- unified: ${statSync(tarball).size} bytes, tar \\(gzip\\)\\n {6}sha256: [0-9a-f]{64}\\n {6}sha1: ${sha1}\\n {6}md5: ${md5}\\n$`));
+    assert.match(
+      out,
+      new RegExp(
+        `\\nProfiles:\\n {4}- default\\nFiles:\\n {4}- unified: ${statSync(tarball).size} bytes, tar \\(gzip\\)\\n {6}sha256: [0-9a-f]{64}\\n {6}sha1: ${sha1}\\n {6}md5: ${md5}\\n$`,
+      ),
+    );
     const files = (JSON.parse(img(['image', 'info', 'dg', '--format', 'json'], {home: h}).stdout) as {files: Array<Record<string, unknown>>}).files;
     assert.equal(files[0]!.sha1, sha1, 'kept from the first use');
   });

@@ -12,7 +12,7 @@ before(() => {
 });
 
 describe('img image list', () => {
-  test('lxc\'s table, sorted rows, csv without header, compact', () => {
+  test("lxc's table, sorted rows, csv without header, compact", () => {
     const table = s.run(['image', 'list']).stdout.split('\n');
     assert.match(table[1]!, /^\| +ALIAS +\| FINGERPRINT {2}\| PUBLIC \| +DESCRIPTION +\| ARCHITECTURE \| {3}TYPE {4}\| {2}SIZE {2}\| +UPLOAD DATE +\|$/);
     assert.match(table[3]!, /^\| split {7}\| [0-9a-f]{12} \| yes {4}\| split image {11}\| x86_64 {7}\| CONTAINER \| 0\.\d\dMB \| /);
@@ -24,13 +24,17 @@ describe('img image list', () => {
     const compact = s.run(['image', 'list', '--format', 'compact']).stdout.split('\n');
     assert.ok(compact[0]!.startsWith('     ALIAS     '), compact[0]);
     // lxc's natural order: digit runs compare as numbers ("3f…" before "2325…").
-    const natural = [[s.split], [s.unified]].sort(compareRows).map(([fp]) => `${fp}\n`).join('');
+    const natural = [[s.split], [s.unified]]
+      .sort(compareRows)
+      .map(([fp]) => `${fp}\n`)
+      .join('');
     assert.equal(s.run(['image', 'list', '-c', 'F', '--format', 'csv']).stdout, natural);
   });
 
   test('filters: substring, property regexp, dotted-prefix key, fields; --format json is the LXD image object', () => {
     const {split, unified} = s;
-    const fps = (args: string[]) => (JSON.parse(s.run(['image', 'list', ...args, '--format', 'json']).stdout) as Array<{fingerprint: string}>).map((i) => i.fingerprint);
+    const fps = (args: string[]) =>
+      (JSON.parse(s.run(['image', 'list', ...args, '--format', 'json']).stdout) as Array<{fingerprint: string}>).map((i) => i.fingerprint);
     assert.deepEqual(fps(['spli']), [split]);
     assert.deepEqual(fps([unified.slice(3, 12)]), [unified]);
     assert.deepEqual(fps(['os=override']), [unified]);
@@ -43,7 +47,24 @@ describe('img image list', () => {
     assert.deepEqual(fps(['local:spli']), [split]);
     assert.deepEqual(fps(['local:', 'spli']), [split]);
     const [obj] = JSON.parse(s.run(['image', 'list', 'split', '--format', 'json']).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(obj!).slice(0, 16), ['auto_update', 'properties', 'public', 'expires_at', 'profiles', 'aliases', 'architecture', 'cached', 'filename', 'fingerprint', 'size', 'type', 'created_at', 'last_used_at', 'uploaded_at', 'files']);
+    assert.deepEqual(Object.keys(obj!).slice(0, 16), [
+      'auto_update',
+      'properties',
+      'public',
+      'expires_at',
+      'profiles',
+      'aliases',
+      'architecture',
+      'cached',
+      'filename',
+      'fingerprint',
+      'size',
+      'type',
+      'created_at',
+      'last_used_at',
+      'uploaded_at',
+      'files',
+    ]);
     assert.equal(obj!.filename, 'root.squashfs');
     assert.equal(obj!.expires_at, '1970-01-01T00:00:00Z');
     assert.equal(obj!.last_used_at, '0001-01-01T00:00:00Z');
@@ -61,7 +82,7 @@ describe('img image list', () => {
     assert.match(yaml, /\n {2}created_at: 2023-11-14T22:13:20Z\n/, 'times are plain, as yaml.v2 writes time.Time');
   });
 
-  test('-c errors are lxc\'s', () => {
+  test("-c errors are lxc's", () => {
     const r = s.run(['image', 'list', '-c', 'lfx']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^Error: Unknown column shorthand char 'x' in 'lfx'$/m);

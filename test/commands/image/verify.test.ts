@@ -16,7 +16,13 @@ describe('img image verify', () => {
     const {unified, split, home} = s;
     const ok = s.run(['image', 'verify']);
     assert.equal(ok.code, 0);
-    assert.equal(ok.stdout, [split, unified].sort().map((fp) => `ok ${fp}\n`).join(''));
+    assert.equal(
+      ok.stdout,
+      [split, unified]
+        .sort()
+        .map((fp) => `ok ${fp}\n`)
+        .join(''),
+    );
     assert.equal(s.run(['image', 'verify', '--deep']).code, 0);
     const stored = join(home, 'images', unified, 'unified');
     const bytes = readFileSync(stored);

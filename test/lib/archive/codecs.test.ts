@@ -111,7 +111,7 @@ describe('createDecompressor: reads what the system tools write', () => {
     }
   });
 
-  test('round trip through img\'s own compressor and decompressor', async () => {
+  test("round trip through img's own compressor and decompressor", async () => {
     for (const c of WRITE_COMPRESSIONS) {
       const packed = await through(await createCompressor(c), DATA);
       assert.ok((await through(await createDecompressor(c), packed)).equals(DATA), c);
@@ -181,16 +181,16 @@ describe('external tools that are missing', () => {
     const path = process.env.PATH;
     try {
       process.env.PATH = '/nonexistent';
-      for (const [c, pkg] of [['zstd', 'zstd'], ['bzip2', 'bzip2']] as Array<[WriteCompression, string]>) {
-        await assert.rejects(
-          (async () => through(await createCompressor(c), Buffer.from('x')))(),
-          (err: unknown) => {
-            assert.ok(err instanceof UserError, String(err));
-            assert.equal(err.code, 'ToolMissing');
-            assert.equal(err.message, `${c} is not installed (apt-get install ${pkg})`);
-            return true;
-          },
-        );
+      for (const [c, pkg] of [
+        ['zstd', 'zstd'],
+        ['bzip2', 'bzip2'],
+      ] as Array<[WriteCompression, string]>) {
+        await assert.rejects((async () => through(await createCompressor(c), Buffer.from('x')))(), (err: unknown) => {
+          assert.ok(err instanceof UserError, String(err));
+          assert.equal(err.code, 'ToolMissing');
+          assert.equal(err.message, `${c} is not installed (apt-get install ${pkg})`);
+          return true;
+        });
       }
     } finally {
       process.env.PATH = path;

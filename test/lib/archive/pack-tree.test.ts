@@ -22,7 +22,14 @@ const DECOMPRESS: Record<WriteCompression, string[] | null> = {
 };
 
 /** Pack `dir` under `prefix` into `out` through `compression`, as build.ts does. */
-async function packTo(out: string, dir: string, prefix: string, compression: WriteCompression, opts: PackOptions = {}, extra?: (p: tar.Pack) => Promise<void>): Promise<Buffer> {
+async function packTo(
+  out: string,
+  dir: string,
+  prefix: string,
+  compression: WriteCompression,
+  opts: PackOptions = {},
+  extra?: (p: tar.Pack) => Promise<void>,
+): Promise<Buffer> {
   const p = tar.pack();
   const producer = (async () => {
     if (extra) await extra(p);
@@ -149,7 +156,10 @@ describe('packTree through every codec, read back by the system tools', () => {
         await packTo(out, tree, 'rootfs/', compression, {mtime: 1700000000});
         const plain = systemDecompress(out, compression);
         const list = gnuList(plain);
-        assert.deepEqual(list.map((e) => e.name), NAMES);
+        assert.deepEqual(
+          list.map((e) => e.name),
+          NAMES,
+        );
         const by = new Map(list.map((e) => [e.name, e]));
         for (const e of list) assert.equal(e.time, '2023-11-14 22:13:20', `${e.name} has the fixed mtime`);
         assert.equal(by.get('rootfs/')!.mode[0], 'd');
@@ -173,7 +183,7 @@ describe('packTree through every codec, read back by the system tools', () => {
           assert.equal(by.get('rootfs/dev/loop0')!.mode, 'brw-rw----');
           assert.equal(by.get('rootfs/dev/loop0')!.size, '7,0');
           assert.equal(by.get('rootfs/b')!.owner, '1234/5678');
-          assert.equal(by.get('rootfs/link')!.owner, '4321/8765', 'a symlink\'s own owner (lstat)');
+          assert.equal(by.get('rootfs/link')!.owner, '4321/8765', "a symlink's own owner (lstat)");
         }
         for (const [name, uname, gname] of headerNames(plain)) {
           assert.equal(uname, '', `${name} has no user name`);
@@ -217,7 +227,10 @@ describe('packTree through every codec, read back by the system tools', () => {
     const out = join(work, 'dot.tar');
     await packTo(out, tree, './', 'none', {mtime: 1700000000});
     const names = gnuList(readFileSync(out)).map((e) => e.name);
-    assert.deepEqual(names, NAMES.map((n) => n.replace(/^rootfs\//, './')));
+    assert.deepEqual(
+      names,
+      NAMES.map((n) => n.replace(/^rootfs\//, './')),
+    );
   });
 
   test('packBuffer adds one root-owned file; entries keep the order they were added in', async () => {
@@ -226,7 +239,10 @@ describe('packTree through every codec, read back by the system tools', () => {
     await packTo(out, join(tree, 'etc'), 'templates/', 'gzip', {mtime: 1700000000, allRoot: true}, (p) => packBuffer(p, 'metadata.yaml', meta, 1700000000));
     const plain = systemDecompress(out, 'gzip');
     const list = gnuList(plain);
-    assert.deepEqual(list.map((e) => e.name), ['metadata.yaml', 'templates/', 'templates/hostname']);
+    assert.deepEqual(
+      list.map((e) => e.name),
+      ['metadata.yaml', 'templates/', 'templates/hostname'],
+    );
     assert.deepEqual(list[0], {mode: '-rw-r--r--', owner: '0/0', size: String(meta.length), time: '2023-11-14 22:13:20', name: 'metadata.yaml'});
     assert.equal(execFileSync('tar', ['-xOf', '-', 'metadata.yaml'], {input: plain}).toString(), meta.toString());
   });
@@ -238,7 +254,10 @@ describe('packTree through every codec, read back by the system tools', () => {
     await packBuffer(p, 'run.sh', Buffer.from('#!/bin/sh\n'), 0, 0o755);
     p.finalize();
     await done;
-    assert.deepEqual(gnuList(readFileSync(out)).map((e) => [e.mode, e.time, e.name]), [['-rwxr-xr-x', '1970-01-01 00:00:00', 'run.sh']]);
+    assert.deepEqual(
+      gnuList(readFileSync(out)).map((e) => [e.mode, e.time, e.name]),
+      [['-rwxr-xr-x', '1970-01-01 00:00:00', 'run.sh']],
+    );
   });
 
   test('a path that is not a directory is refused with NotDirectory', async () => {
@@ -256,7 +275,9 @@ describe('packTree through every codec, read back by the system tools', () => {
 describe('byteOrder', () => {
   test('sorts as `LC_ALL=C sort`: by UTF-8 bytes', () => {
     const names = ['é', 'b', 'a-b', 'B', '_u', '10', '9', 'a', 'z', '\u{1f600}', '\uff01'];
-    const expected = execFileSync('sort', [], {input: names.join('\n') + '\n', env: {...process.env, LC_ALL: 'C'}, encoding: 'utf8'}).trimEnd().split('\n');
+    const expected = execFileSync('sort', [], {input: names.join('\n') + '\n', env: {...process.env, LC_ALL: 'C'}, encoding: 'utf8'})
+      .trimEnd()
+      .split('\n');
     assert.deepEqual([...names].sort(byteOrder), expected);
     assert.deepEqual(expected, ['10', '9', 'B', '_u', 'a', 'a-b', 'b', 'z', 'é', '\uff01', '\u{1f600}']);
   });

@@ -101,7 +101,7 @@ describe('ProcessDuplex', () => {
     assert.ok(waits > 0, 'write() asked the writer to wait at least once');
   });
 
-  test('over cat, a slow reader loses nothing, and the tool\'s output waits for it rather than piling up', async () => {
+  test("over cat, a slow reader loses nothing, and the tool's output waits for it rather than piling up", async () => {
     const input = seededBytes(6 * MiB, 2);
     const out: Buffer[] = [];
     const d = new ProcessDuplex('cat', []);
@@ -236,7 +236,7 @@ describe('ProcessDuplex', () => {
       const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 300)));
       const inTime = await Promise.race([closed, timeout]);
       clearTimeout(timer);
-      assert.equal(inTime, true, 'the child\'s stdio is closed soon after the kill');
+      assert.equal(inTime, true, "the child's stdio is closed soon after the kill");
       assert.equal(child.stdout?.destroyed, true);
     },
   );
@@ -281,17 +281,14 @@ describe('run', () => {
     await assert.rejects(run('sh', ['-c', 'exit 4']), {code: 'ToolFailed', message: 'sh failed (exit status 4)'});
   });
 
-  test(
-    'a tool killed by a signal names the signal',
-    async () => {
-      await assert.rejects(run('sh', ['-c', 'kill -KILL $$']), (err: unknown) => {
-        assert.ok(err instanceof UserError, String(err));
-        assert.equal(err.code, 'ToolFailed');
-        assert.match(err.message, /SIGKILL/);
-        return true;
-      });
-    },
-  );
+  test('a tool killed by a signal names the signal', async () => {
+    await assert.rejects(run('sh', ['-c', 'kill -KILL $$']), (err: unknown) => {
+      assert.ok(err instanceof UserError, String(err));
+      assert.equal(err.code, 'ToolFailed');
+      assert.match(err.message, /SIGKILL/);
+      return true;
+    });
+  });
 
   test('a missing tool is ToolMissing, with the package for a known one', async () => {
     await assert.rejects(run('img-test-no-such-tool', []), {code: 'ToolMissing', message: 'img-test-no-such-tool is not installed'});

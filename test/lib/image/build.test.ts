@@ -22,7 +22,9 @@ const TAR_FLAG: Record<WriteCompression, string> = {gzip: 'z', xz: 'J', bzip2: '
 function members(file: string, compression: WriteCompression): string[] {
   const flag = TAR_FLAG[compression];
   const args = flag.startsWith('--') ? [flag, '-tf', file] : [`-t${flag}f`, file];
-  return execFileSync('tar', args, {encoding: 'utf8', maxBuffer: 64 << 20}).split('\n').filter(Boolean);
+  return execFileSync('tar', args, {encoding: 'utf8', maxBuffer: 64 << 20})
+    .split('\n')
+    .filter(Boolean);
 }
 
 /** One member's content, extracted by GNU tar. */
@@ -77,7 +79,10 @@ describe('buildImage: layouts', () => {
       assert.equal(names[3], 'rootfs/');
       assert.ok(names.includes('rootfs/etc/hostname'));
       assert.ok(names.includes('rootfs/usr/os-release'));
-      assert.ok(names.slice(3).every((x) => x.startsWith('rootfs/')), 'everything after the templates is under rootfs/');
+      assert.ok(
+        names.slice(3).every((x) => x.startsWith('rootfs/')),
+        'everything after the templates is under rootfs/',
+      );
       // The given metadata.yaml is copied byte for byte when nothing changes.
       assert.equal(member(file.path, compression, 'metadata.yaml'), METADATA);
       const r = await readImage([{path: file.path}], {scan: true});
@@ -95,7 +100,10 @@ describe('buildImage: layouts', () => {
     assert.deepEqual(members(meta!.path, 'xz'), ['metadata.yaml', 'templates/', 'templates/hostname.tpl']);
     const names = members(root!.path, 'xz');
     assert.equal(names[0], './');
-    assert.ok(names.every((x) => x.startsWith('./')), names.join(' '));
+    assert.ok(
+      names.every((x) => x.startsWith('./')),
+      names.join(' '),
+    );
     assert.ok(names.includes('./etc/hostname'));
     assert.equal(b.fingerprint, sha256sum(meta!.path, root!.path));
     assert.equal(meta!.sha256, sha256sum(meta!.path));
@@ -141,10 +149,20 @@ describe('buildImage: layouts', () => {
 describe('buildImage: SOURCE_DATE_EPOCH makes builds reproducible', () => {
   const work = tempDir();
   const tree = makeImageTree(join(work, 'tree'));
-  const base = {rootfs: join(tree, 'rootfs'), templates: join(tree, 'templates'), properties: {os: 'tinyos', release: '2.0'}, stockTemplates: ['hostname', 'hosts', 'cloud-init'], sourceDateEpoch: EPOCH};
+  const base = {
+    rootfs: join(tree, 'rootfs'),
+    templates: join(tree, 'templates'),
+    properties: {os: 'tinyos', release: '2.0'},
+    stockTemplates: ['hostname', 'hosts', 'cloud-init'],
+    sourceDateEpoch: EPOCH,
+  };
   const variants: Array<[BuildOptions['layout'], WriteCompression, BuildOptions['rootfsFormat']]> = [
-    ...(['gzip', 'xz', 'bzip2', 'zstd', 'none'] as WriteCompression[]).map((c) => ['unified', c, 'tar'] as [BuildOptions['layout'], WriteCompression, BuildOptions['rootfsFormat']]),
-    ...(['gzip', 'xz', 'bzip2', 'zstd', 'none'] as WriteCompression[]).map((c) => ['split', c, 'tar'] as [BuildOptions['layout'], WriteCompression, BuildOptions['rootfsFormat']]),
+    ...(['gzip', 'xz', 'bzip2', 'zstd', 'none'] as WriteCompression[]).map(
+      (c) => ['unified', c, 'tar'] as [BuildOptions['layout'], WriteCompression, BuildOptions['rootfsFormat']],
+    ),
+    ...(['gzip', 'xz', 'bzip2', 'zstd', 'none'] as WriteCompression[]).map(
+      (c) => ['split', c, 'tar'] as [BuildOptions['layout'], WriteCompression, BuildOptions['rootfsFormat']],
+    ),
     ['split', 'gzip', 'squashfs'],
     ['split', 'xz', 'squashfs'],
     ['split', 'zstd', 'squashfs'],
@@ -180,9 +198,16 @@ describe('buildImage: SOURCE_DATE_EPOCH makes builds reproducible', () => {
 describe('buildImage: metadata, properties and templates', () => {
   const work = tempDir();
   const tree = makeImageTree(join(work, 'tree'));
-  const base = {rootfs: join(tree, 'rootfs'), metadata: join(tree, 'metadata.yaml'), sourceDateEpoch: EPOCH, layout: 'unified', compression: 'none', rootfsFormat: 'tar'} as const;
+  const base = {
+    rootfs: join(tree, 'rootfs'),
+    metadata: join(tree, 'metadata.yaml'),
+    sourceDateEpoch: EPOCH,
+    layout: 'unified',
+    compression: 'none',
+    rootfsFormat: 'tar',
+  } as const;
 
-  test('properties merge into metadata.yaml\'s own (given ones win), and the packed text says so', async () => {
+  test("properties merge into metadata.yaml's own (given ones win), and the packed text says so", async () => {
     const b = await build(work, {...base, templates: join(tree, 'templates'), properties: {release: '2.0', variant: 'yes', mode: '0755'}});
     const text = member(b.files[0]!.path, 'none', 'metadata.yaml');
     assert.equal(
@@ -205,7 +230,13 @@ describe('buildImage: metadata, properties and templates', () => {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(parseMetadata(Buffer.from(text)).metadata.properties, {description: 'tinyos 1.0 test image', mode: '0755', os: 'tinyos', release: '2.0', variant: 'yes'});
+    assert.deepEqual(parseMetadata(Buffer.from(text)).metadata.properties, {
+      description: 'tinyos 1.0 test image',
+      mode: '0755',
+      os: 'tinyos',
+      release: '2.0',
+      variant: 'yes',
+    });
     assert.deepEqual(b.metadata.metadata.properties, {description: 'tinyos 1.0 test image', mode: '0755', os: 'tinyos', release: '2.0', variant: 'yes'});
     assert.deepEqual(b.warnings, []);
   });
@@ -237,7 +268,12 @@ describe('buildImage: metadata, properties and templates', () => {
     // The image's own /etc/hostname entry wins over the stock one, and its own file over the stock file.
     assert.equal(member(file, 'none', 'templates/hostname.tpl'), '{{ container.name }}\n');
     assert.equal(member(file, 'none', 'templates/hosts.tpl'), readFileSync(join(STOCK_TEMPLATES_DIR, 'hosts.tpl'), 'utf8'));
-    assert.deepEqual(templates['/var/lib/cloud/seed/nocloud-net/user-data'], {when: ['create', 'copy'], create_only: false, template: 'cloud-init-user.tpl', properties: {default: '#cloud-config\n{}'}});
+    assert.deepEqual(templates['/var/lib/cloud/seed/nocloud-net/user-data'], {
+      when: ['create', 'copy'],
+      create_only: false,
+      template: 'cloud-init-user.tpl',
+      properties: {default: '#cloud-config\n{}'},
+    });
     assert.deepEqual(templates['/etc/hosts'], {when: ['create', 'copy'], create_only: false, template: 'hosts.tpl', properties: {}});
     const parsed = parseMetadata(Buffer.from(member(file, 'none', 'metadata.yaml')));
     assert.deepEqual(parsed.metadata.templates, templates);
@@ -245,8 +281,15 @@ describe('buildImage: metadata, properties and templates', () => {
     assert.deepEqual(readdirSync(b.dir), ['unified'], 'the staging directory is removed');
   });
 
-  test('stock templates without a templates directory or metadata.yaml of one\'s own', async () => {
-    const b = await build(work, {rootfs: join(tree, 'rootfs'), stockTemplates: ['hostname'], sourceDateEpoch: EPOCH, layout: 'split', compression: 'gzip', rootfsFormat: 'tar'});
+  test("stock templates without a templates directory or metadata.yaml of one's own", async () => {
+    const b = await build(work, {
+      rootfs: join(tree, 'rootfs'),
+      stockTemplates: ['hostname'],
+      sourceDateEpoch: EPOCH,
+      layout: 'split',
+      compression: 'gzip',
+      rootfsFormat: 'tar',
+    });
     assert.deepEqual(members(b.files[0]!.path, 'gzip'), ['metadata.yaml', 'templates/', 'templates/hostname.tpl']);
     assert.equal(member(b.files[0]!.path, 'gzip', 'templates/hostname.tpl'), readFileSync(join(STOCK_TEMPLATES_DIR, 'hostname.tpl'), 'utf8'));
     assert.deepEqual(Object.keys(b.metadata.metadata.templates), ['/etc/hostname']);
@@ -263,14 +306,17 @@ describe('buildImage: metadata, properties and templates', () => {
     assert.deepEqual(b.warnings, [
       {
         code: 'TemplateMissing',
-        message: 'template hostname.tpl for /etc/hostname is not in the image\'s templates/ (LXD accepts this; rendering will skip it)',
+        message: "template hostname.tpl for /etc/hostname is not in the image's templates/ (LXD accepts this; rendering will skip it)",
         data: {template: 'hostname.tpl', path: '/etc/hostname'},
       },
     ]);
-    assert.equal(members(b.files[0]!.path, 'none').some((x) => x.startsWith('templates/')), false);
+    assert.equal(
+      members(b.files[0]!.path, 'none').some((x) => x.startsWith('templates/')),
+      false,
+    );
   });
 
-  test('strict: the missing template file is an error with the warning\'s code and words, and nothing is built', async () => {
+  test("strict: the missing template file is an error with the warning's code and words, and nothing is built", async () => {
     const err = await refused(work, {...base, strict: true});
     assert.equal(err.code, 'TemplateMissing');
     assert.match(err.message, /^template hostname\.tpl for \/etc\/hostname is not in the image's templates\//);

@@ -43,7 +43,7 @@ function refused(rec: ImageRecord, yaml: string): UserError {
 }
 
 describe('imagePut', () => {
-  test('the editable fields in LXD\'s order, properties sorted', () => {
+  test("the editable fields in LXD's order, properties sorted", () => {
     const put = imagePut(record());
     assert.deepEqual(Object.keys(put), ['auto_update', 'properties', 'public', 'expires_at', 'profiles']);
     assert.deepEqual(Object.keys(put.properties), ['description', 'os', 'release']);
@@ -57,7 +57,7 @@ describe('imagePut', () => {
   });
 });
 
-describe('applyImagePut: LXD\'s PUT semantics', () => {
+describe("applyImagePut: LXD's PUT semantics", () => {
   test('properties are replaced as a whole (e6: properties: {os: OnlyOS})', () => {
     const next = applyImagePut(record(), 'properties:\n  os: OnlyOS\n');
     assert.deepEqual(next.properties, {os: 'OnlyOS'});
@@ -125,7 +125,19 @@ describe('applyImagePut: LXD\'s PUT semantics', () => {
     const next = applyImagePut(before, 'properties: {os: x}\nprofiles: []\nexpires_at: 2031-01-01T00:00:00Z\n');
     assert.deepEqual(before, copy);
     assert.notEqual(next, before);
-    for (const k of ['fingerprint', 'type', 'architecture', 'size', 'filename', 'cached', 'created_at', 'uploaded_at', 'last_used_at', 'update_source', 'files'] as const) {
+    for (const k of [
+      'fingerprint',
+      'type',
+      'architecture',
+      'size',
+      'filename',
+      'cached',
+      'created_at',
+      'uploaded_at',
+      'last_used_at',
+      'update_source',
+      'files',
+    ] as const) {
       assert.deepEqual(next[k], before[k], k);
     }
   });
@@ -145,7 +157,10 @@ describe('applyImagePut: LXD\'s PUT semantics', () => {
   });
 
   test('repeating the current fingerprint, architecture, type or creation date is fine', () => {
-    const next = applyImagePut(record(), `fingerprint: ${FP}\narchitecture: x86_64\ntype: container\ncreated_at: 2023-11-14T23:13:20+01:00\nproperties: {os: y}\n`);
+    const next = applyImagePut(
+      record(),
+      `fingerprint: ${FP}\narchitecture: x86_64\ntype: container\ncreated_at: 2023-11-14T23:13:20+01:00\nproperties: {os: y}\n`,
+    );
     assert.deepEqual(next.properties, {os: 'y'});
   });
 
@@ -155,7 +170,7 @@ describe('applyImagePut: LXD\'s PUT semantics', () => {
     assert.match(err.message, /^yaml: line \d+: /);
   });
 
-  test('a type mismatch is refused in yaml.v2\'s words (e7: public: notabool)', () => {
+  test("a type mismatch is refused in yaml.v2's words (e7: public: notabool)", () => {
     const err = refused(record(), 'public: notabool\n');
     assert.equal(err.code, 'InvalidYaml');
     assert.equal(err.message, 'yaml: line 1: cannot unmarshal !!str `notabool` into bool');
@@ -165,7 +180,8 @@ describe('applyImagePut: LXD\'s PUT semantics', () => {
 
   test('a full document as `img image show` prints it round-trips', () => {
     const rec = record();
-    const yaml = 'auto_update: true\nproperties:\n  description: Ubuntu jammy amd64 (test)\n  os: Ubuntu\n  release: jammy\npublic: true\nexpires_at: 2030-01-02T03:04:05Z\nprofiles:\n- default\n';
+    const yaml =
+      'auto_update: true\nproperties:\n  description: Ubuntu jammy amd64 (test)\n  os: Ubuntu\n  release: jammy\npublic: true\nexpires_at: 2030-01-02T03:04:05Z\nprofiles:\n- default\n';
     assert.deepEqual(applyImagePut(rec, yaml), rec);
   });
 

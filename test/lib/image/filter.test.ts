@@ -6,7 +6,6 @@ import {describe, test} from 'node:test';
 import {imageMatches} from '../../../src/lib/image/filter.js';
 import {alias, view} from '../../helpers/views.js';
 
-
 const UBUNTU = view({
   fingerprint: '723588a62a0f1809c80e4c2cb2b6ff8515eb34a9f4f91b4eceb2c83c56fcaea7',
   size: 10240,
@@ -40,7 +39,12 @@ const ALL = [UBUNTU, ALPINE, DEBIAN, FEDORA];
 
 /** Which of the four images a filter list keeps, by name. */
 function kept(...filters: string[]): string[] {
-  const names = new Map([[UBUNTU, 'ubuntu'], [ALPINE, 'alpine'], [DEBIAN, 'debian'], [FEDORA, 'fedora']]);
+  const names = new Map([
+    [UBUNTU, 'ubuntu'],
+    [ALPINE, 'alpine'],
+    [DEBIAN, 'debian'],
+    [FEDORA, 'fedora'],
+  ]);
   return ALL.filter((i) => imageMatches(i, filters)).map((i) => names.get(i)!);
 }
 

@@ -14,7 +14,7 @@ describe('FingerprintHasher', () => {
   const meta = Buffer.from('metadata bytes');
   const root = Buffer.from('root file bytes, larger');
 
-  test('unified: the fingerprint is the file\'s sha256, and so is its own digest', () => {
+  test("unified: the fingerprint is the file's sha256, and so is its own digest", () => {
     const h = new FingerprintHasher();
     const f = h.file('unified', {own: true});
     f.update(meta.subarray(0, 3));
@@ -36,7 +36,7 @@ describe('FingerprintHasher', () => {
     assert.deepEqual(both.finish().sha256, {rootfs: sha(root)});
   });
 
-  test('files out of LXD\'s order are a programming error', () => {
+  test("files out of LXD's order are a programming error", () => {
     assert.throws(() => new FingerprintHasher().file('rootfs'), /rootfs cannot follow \[\]/);
     const h = new FingerprintHasher();
     h.file('unified');

@@ -68,7 +68,13 @@ describe('parseMetadata: the well-known cases', () => {
   });
 
   test('creation_date missing or 0 (or null, or a float that truncates to 0): Missing creation date', () => {
-    for (const text of ['architecture: x86_64\n', 'architecture: x86_64\ncreation_date: 0\n', 'architecture: x86_64\ncreation_date: ~\n', 'architecture: x86_64\ncreation_date: 0.5\n', 'architecture: x86_64\ncreation_date: -0.5\n']) {
+    for (const text of [
+      'architecture: x86_64\n',
+      'architecture: x86_64\ncreation_date: 0\n',
+      'architecture: x86_64\ncreation_date: ~\n',
+      'architecture: x86_64\ncreation_date: 0.5\n',
+      'architecture: x86_64\ncreation_date: -0.5\n',
+    ]) {
       const err = refuse(text);
       assert.equal(err.message, 'Missing creation date', text);
       assert.equal(err.code, 'MissingCreationDate');
@@ -82,7 +88,10 @@ describe('parseMetadata: the well-known cases', () => {
   });
 
   test('an unquoted date is a timestamp: cannot unmarshal !!timestamp', () => {
-    assert.equal(refuse('architecture: x86_64\ncreation_date: 2023-01-01\n').message, 'metadata.yaml: line 2: cannot unmarshal !!timestamp `2023-01-01` into int64');
+    assert.equal(
+      refuse('architecture: x86_64\ncreation_date: 2023-01-01\n').message,
+      'metadata.yaml: line 2: cannot unmarshal !!timestamp `2023-01-01` into int64',
+    );
   });
 
   test('negative dates are accepted: -5 is 1969-12-31T23:59:55Z', () => {
@@ -127,11 +136,28 @@ describe('parseMetadata: the well-known cases', () => {
     assert.equal(refuse('architecture: foo\n').message, "Architecture isn't supported: foo");
   });
 
-  test('architecture aliases are stored under LXD\'s canonical name', () => {
+  test("architecture aliases are stored under LXD's canonical name", () => {
     const expected: Record<string, string> = {
-      amd64: 'x86_64', generic_64: 'x86_64', i386: 'i686', i586: 'i686', x86: 'i686', '386': 'i686', generic_32: 'i686',
-      armhf: 'armv7l', armhfp: 'armv7l', arm64: 'aarch64', arm64_generic: 'aarch64', ppc64el: 'ppc64le', mips64el: 'mips64',
-      armel: 'armv6l', arm: 'armv6l', powerpc: 'ppc', s390x: 's390x', riscv64: 'riscv64', x86_64: 'x86_64', aarch64: 'aarch64',
+      amd64: 'x86_64',
+      generic_64: 'x86_64',
+      i386: 'i686',
+      i586: 'i686',
+      x86: 'i686',
+      '386': 'i686',
+      generic_32: 'i686',
+      armhf: 'armv7l',
+      armhfp: 'armv7l',
+      arm64: 'aarch64',
+      arm64_generic: 'aarch64',
+      ppc64el: 'ppc64le',
+      mips64el: 'mips64',
+      armel: 'armv6l',
+      arm: 'armv6l',
+      powerpc: 'ppc',
+      s390x: 's390x',
+      riscv64: 'riscv64',
+      x86_64: 'x86_64',
+      aarch64: 'aarch64',
     };
     for (const [name, canonical] of Object.entries(expected)) {
       const valid = parseMetadata(Buffer.from(`architecture: "${name}"\ncreation_date: 1700000000\n`));
@@ -141,7 +167,9 @@ describe('parseMetadata: the well-known cases', () => {
   });
 
   test('property values are stored as their text', () => {
-    const props = accept(`${HEAD}properties:\n  a: 5\n  b: true\n  c: 1.10\n  d: 0x1F\n  e: 010\n  f: yes\n  g: ~\n  h:\n  i: 1e3\n  j: 2023-01-01\n`).properties;
+    const props = accept(
+      `${HEAD}properties:\n  a: 5\n  b: true\n  c: 1.10\n  d: 0x1F\n  e: 010\n  f: yes\n  g: ~\n  h:\n  i: 1e3\n  j: 2023-01-01\n`,
+    ).properties;
     assert.deepEqual(props, {a: '5', b: 'true', c: '1.10', d: '0x1F', e: '010', f: 'yes', g: '', h: '', i: '1e3', j: '2023-01-01'});
   });
 
@@ -160,7 +188,9 @@ describe('parseMetadata: the well-known cases', () => {
   });
 
   test('unknown keys are ignored, at the top and inside template entries', () => {
-    const valid = parseMetadata(Buffer.from(`${HEAD}name: x\nsource: {a: [1, 2]}\ntemplates:\n  /etc/hostname:\n    when: [create]\n    template: hostname.tpl\n    bogus: 1\n`));
+    const valid = parseMetadata(
+      Buffer.from(`${HEAD}name: x\nsource: {a: [1, 2]}\ntemplates:\n  /etc/hostname:\n    when: [create]\n    template: hostname.tpl\n    bogus: 1\n`),
+    );
     assert.deepEqual(valid.metadata.templates, {'/etc/hostname': {when: ['create'], create_only: false, template: 'hostname.tpl', properties: {}}});
   });
 
@@ -173,8 +203,14 @@ describe('parseMetadata: the well-known cases', () => {
 
   test('templates: other shapes LXD refuses', () => {
     assert.equal(refuse(`${HEAD}templates: []\n`).message, 'metadata.yaml: line 3: cannot unmarshal !!seq into map[string]*api.ImageMetadataTemplate');
-    assert.equal(refuse(`${HEAD}templates:\n  /etc/hostname: hostname.tpl\n`).message, 'metadata.yaml: line 4: cannot unmarshal !!str `hostnam...` into api.ImageMetadataTemplate');
-    assert.equal(refuse(`${HEAD}templates:\n  /x:\n    when: [create]\n    create_only: "yes"\n`).message, 'metadata.yaml: line 6: cannot unmarshal !!str `yes` into bool');
+    assert.equal(
+      refuse(`${HEAD}templates:\n  /etc/hostname: hostname.tpl\n`).message,
+      'metadata.yaml: line 4: cannot unmarshal !!str `hostnam...` into api.ImageMetadataTemplate',
+    );
+    assert.equal(
+      refuse(`${HEAD}templates:\n  /x:\n    when: [create]\n    create_only: "yes"\n`).message,
+      'metadata.yaml: line 6: cannot unmarshal !!str `yes` into bool',
+    );
   });
 
   test('templates: shapes LXD accepts (null entry, unknown triggers, create_only: on)', () => {
@@ -193,7 +229,12 @@ describe('parseMetadata: the well-known cases', () => {
   test('dates outside the years 0000–9999 are refused (LXD 5.0.2 cannot read them back)', () => {
     assert.equal(accept('architecture: x86_64\ncreation_date: 253402300799\n').created_at, '9999-12-31T23:59:59Z');
     assert.equal(accept('architecture: x86_64\ncreation_date: -62167219200\n').created_at, '0000-01-01T00:00:00Z');
-    for (const [key, v] of [['creation_date', '253402300800'], ['creation_date', '-62167219201'], ['creation_date', '9223372036854775807'], ['expiry_date', '253402300800']] as const) {
+    for (const [key, v] of [
+      ['creation_date', '253402300800'],
+      ['creation_date', '-62167219201'],
+      ['creation_date', '9223372036854775807'],
+      ['expiry_date', '253402300800'],
+    ] as const) {
       const text = key === 'creation_date' ? `architecture: x86_64\ncreation_date: ${v}\n` : `${HEAD}expiry_date: ${v}\n`;
       const err = refuse(text);
       assert.equal(err.code, 'DateOutOfRange');
@@ -202,7 +243,10 @@ describe('parseMetadata: the well-known cases', () => {
   });
 
   test('too large for int64: cannot unmarshal !!int', () => {
-    assert.equal(refuse('architecture: x86_64\ncreation_date: 9223372036854775808\n').message, 'metadata.yaml: line 2: cannot unmarshal !!int `9223372...` into int64');
+    assert.equal(
+      refuse('architecture: x86_64\ncreation_date: 9223372036854775808\n').message,
+      'metadata.yaml: line 2: cannot unmarshal !!int `9223372...` into int64',
+    );
   });
 
   test('more than 1 MiB is refused with code MetadataTooLarge; exactly 1 MiB is read', () => {
@@ -247,12 +291,18 @@ describe('parseMetadata: the well-known cases', () => {
 
   test('anchors, aliases and merge keys', () => {
     assert.deepEqual(accept(`${HEAD}properties:\n  os: &o tinyos\n  description: *o\n`).properties, {os: 'tinyos', description: 'tinyos'});
-    assert.deepEqual(accept(`base: &b {os: tinyos, release: "1.0"}\n${HEAD}properties:\n  <<: *b\n  release: "2.0"\n`).properties, {os: 'tinyos', release: '2.0'});
+    assert.deepEqual(accept(`base: &b {os: tinyos, release: "1.0"}\n${HEAD}properties:\n  <<: *b\n  release: "2.0"\n`).properties, {
+      os: 'tinyos',
+      release: '2.0',
+    });
   });
 
   test('an alias bomb reaching a typed field is refused (a type error; nothing is expanded)', () => {
     let bomb = 'a: &a [' + Array(10).fill('x').join(',') + ']\n';
-    for (let i = 1; i < 12; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill('*' + String.fromCharCode(96 + i)).join(',')}]\n`;
+    for (let i = 1; i < 12; i++)
+      bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+        .fill('*' + String.fromCharCode(96 + i))
+        .join(',')}]\n`;
     // The errors are reported at the anchored node: *l holds ten *k, and k is on line 13.
     const err = refuse(`${HEAD}${bomb}templates: {/x: {when: *l}}\n`);
     assert.equal(err.code, 'InvalidMetadata');
@@ -299,7 +349,12 @@ describe('renderMetadata', () => {
     const text = renderMetadata(
       base(
         {release: '1.0', os: 'tinyos', description: 'tinyos 1.0'},
-        {templates: {'/etc/hosts': {when: ['create'], create_only: true, template: 'hosts.tpl', properties: {a: 'b'}}, '/etc/hostname': {when: ['create', 'copy'], create_only: false, template: 'hostname.tpl', properties: {}}}},
+        {
+          templates: {
+            '/etc/hosts': {when: ['create'], create_only: true, template: 'hosts.tpl', properties: {a: 'b'}},
+            '/etc/hostname': {when: ['create', 'copy'], create_only: false, template: 'hostname.tpl', properties: {}},
+          },
+        },
       ),
     );
     assert.equal(
@@ -341,13 +396,56 @@ describe('renderMetadata', () => {
 
   test('round-trips through parseMetadata: values that YAML 1.1 would read as something else stay strings', () => {
     const properties: Record<string, string> = {
-      release: '1.0', yes: 'yes', mode: '0755', n: '5', empty: '', nul: 'null', tilde: '~', date: '2023-01-01', multi: 'a\nb', sp: ' x ',
-      q: '"', colon: 'a: b', hash: '#c', big: '18446744073709551616', f: '1e3', inf: '.inf', y: 'y', N: 'N', oct: '0o17', hex: '0x1F',
-      us: '1_000', merge: '<<', off: 'Off', tab: 'a\tb', crlf: 'a\r\nb', utf8: 'Ünïcödé 日本語', nl: '\n', dash: '- x', amp: '&a', star: '*a',
-      bang: '!t', pct: '%x', bt: '`x', at: '@x', pipe: '|', gt: '>', q2: '? x', long: 'x'.repeat(300), on: 'on', True: 'True', dot: '.5',
-      '1.0': 'key that looks like a float', '~': 'tilde key', null: 'null key', '0755': 'octal key',
+      release: '1.0',
+      yes: 'yes',
+      mode: '0755',
+      n: '5',
+      empty: '',
+      nul: 'null',
+      tilde: '~',
+      date: '2023-01-01',
+      multi: 'a\nb',
+      sp: ' x ',
+      q: '"',
+      colon: 'a: b',
+      hash: '#c',
+      big: '18446744073709551616',
+      f: '1e3',
+      inf: '.inf',
+      y: 'y',
+      N: 'N',
+      oct: '0o17',
+      hex: '0x1F',
+      us: '1_000',
+      merge: '<<',
+      off: 'Off',
+      tab: 'a\tb',
+      crlf: 'a\r\nb',
+      utf8: 'Ünïcödé 日本語',
+      nl: '\n',
+      dash: '- x',
+      amp: '&a',
+      star: '*a',
+      bang: '!t',
+      pct: '%x',
+      bt: '`x',
+      at: '@x',
+      pipe: '|',
+      gt: '>',
+      q2: '? x',
+      long: 'x'.repeat(300),
+      on: 'on',
+      True: 'True',
+      dot: '.5',
+      '1.0': 'key that looks like a float',
+      '~': 'tilde key',
+      null: 'null key',
+      '0755': 'octal key',
     };
-    const md = base(properties, {expiry_date: 1900000000n, templates: {'/etc/hostname': {when: ['create', 'copy'], create_only: false, template: 'hostname.tpl', properties: {default: '#cloud-config\n{}'}}}});
+    const md = base(properties, {
+      expiry_date: 1900000000n,
+      templates: {'/etc/hostname': {when: ['create', 'copy'], create_only: false, template: 'hostname.tpl', properties: {default: '#cloud-config\n{}'}}},
+    });
     const back = parseMetadata(Buffer.from(renderMetadata(md)));
     assert.deepEqual(back.metadata.properties, properties);
     assert.deepEqual(back.metadata.templates, md.templates);

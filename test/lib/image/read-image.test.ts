@@ -39,7 +39,12 @@ describe('readImage: fingerprints and files', () => {
   const work = tempDir();
   const tree = makeImageTree(join(work, 'tree'));
 
-  for (const [flag, compression, ext] of [['', 'none', '.tar'], ['z', 'gzip', '.tar.gz'], ['J', 'xz', '.tar.xz'], ['j', 'bzip2', '.tar.bz2']] as const) {
+  for (const [flag, compression, ext] of [
+    ['', 'none', '.tar'],
+    ['z', 'gzip', '.tar.gz'],
+    ['J', 'xz', '.tar.xz'],
+    ['j', 'bzip2', '.tar.bz2'],
+  ] as const) {
     test(`unified ${compression}: the fingerprint is sha256sum of the file`, async () => {
       const file = join(work, `u${ext}`);
       tar([`-c${flag}f`, file, '-C', tree, 'metadata.yaml', 'templates', 'rootfs']);
@@ -51,7 +56,13 @@ describe('readImage: fingerprints and files', () => {
       assert.equal(r.metadata?.architecture, 'x86_64');
       assert.deepEqual(r.metadata?.metadata.properties, {os: 'tinyos', release: '1.0', description: 'tinyos 1.0 test image'});
       assert.equal(r.files.length, 1);
-      assert.deepEqual(r.files[0], {role: 'unified', sourceName: `u${ext}`, size: statSync(file).size, format: {kind: 'tar', compression, extension: ext}, sha256: fp});
+      assert.deepEqual(r.files[0], {
+        role: 'unified',
+        sourceName: `u${ext}`,
+        size: statSync(file).size,
+        format: {kind: 'tar', compression, extension: ext},
+        sha256: fp,
+      });
     });
   }
 
@@ -77,12 +88,15 @@ describe('readImage: fingerprints and files', () => {
     assert.equal(r.fingerprint, sha256sum(meta, root));
     assert.equal(r.type, 'container');
     assert.equal(r.size, statSync(meta).size + statSync(root).size);
-    assert.deepEqual(r.files.map((f) => [f.role, f.sourceName, f.size, f.format.kind, f.format.compression]), [
-      ['metadata', 'meta.tar.xz', statSync(meta).size, 'tar', 'xz'],
-      ['rootfs', 'root.squashfs', statSync(root).size, 'squashfs', 'none'],
-    ]);
-    assert.equal(r.files[0]!.sha256, sha256sum(meta), 'the metadata file\'s own digest');
-    assert.equal(r.files[1]!.sha256, undefined, 'the root file\'s digest is left for later');
+    assert.deepEqual(
+      r.files.map((f) => [f.role, f.sourceName, f.size, f.format.kind, f.format.compression]),
+      [
+        ['metadata', 'meta.tar.xz', statSync(meta).size, 'tar', 'xz'],
+        ['rootfs', 'root.squashfs', statSync(root).size, 'squashfs', 'none'],
+      ],
+    );
+    assert.equal(r.files[0]!.sha256, sha256sum(meta), "the metadata file's own digest");
+    assert.equal(r.files[1]!.sha256, undefined, "the root file's digest is left for later");
   });
 
   test('split with a tar.gz root of "./" names (as distrobuilder writes): container', async () => {
@@ -189,7 +203,10 @@ describe('readImage: fingerprints and files', () => {
   test('copyTo returning undefined for a role leaves that file uncopied', async () => {
     const out = join(work, 'partial');
     mkdirSync(out);
-    await readImage([{path: join(work, 'meta.tar.xz')}, {path: join(work, 'root.squashfs')}], {scan: true, copyTo: (role) => (role === 'metadata' ? join(out, 'm') : undefined)});
+    await readImage([{path: join(work, 'meta.tar.xz')}, {path: join(work, 'root.squashfs')}], {
+      scan: true,
+      copyTo: (role) => (role === 'metadata' ? join(out, 'm') : undefined),
+    });
     assert.ok(existsSync(join(out, 'm')));
     assert.deepEqual(readFileSync(join(out, 'm')), readFileSync(join(work, 'meta.tar.xz')));
   });
@@ -394,14 +411,26 @@ const fixtureSkip = existsSync(FIXTURE) ? false : 'skipped: test/fixtures/lxd-me
 
 describe('readImage: the tarball shapes measured with LXD 5.0.2 (fixture cases of kind "tar")', {skip: fixtureSkip}, () => {
   if (fixtureSkip) return;
-  const verdicts = new Map((JSON.parse(readFileSync(FIXTURE, 'utf8')) as {cases: Array<{name: string; kind: string; lxd: Verdict}>}).cases.filter((c) => c.kind === 'tar').map((c) => [c.name, c.lxd]));
+  const verdicts = new Map(
+    (JSON.parse(readFileSync(FIXTURE, 'utf8')) as {cases: Array<{name: string; kind: string; lxd: Verdict}>}).cases
+      .filter((c) => c.kind === 'tar')
+      .map((c) => [c.name, c.lxd]),
+  );
   const meta = (data: string = META): TarEntry => ({name: 'metadata.yaml', data});
   // Each case rebuilt from its description in the fixture.
   const shapes: Record<string, Buffer> = {
-    'tar-dot-slash-names': tarOf([{name: './metadata.yaml', data: META}, {name: './rootfs/'}, {name: './rootfs/etc/'}, {name: './rootfs/etc/hostname', data: 'x'}]),
+    'tar-dot-slash-names': tarOf([
+      {name: './metadata.yaml', data: META},
+      {name: './rootfs/'},
+      {name: './rootfs/etc/'},
+      {name: './rootfs/etc/hostname', data: 'x'},
+    ]),
     'tar-dot-slash-with-dot-dir': tarOf([{name: './'}, {name: './metadata.yaml', data: META}, {name: './rootfs/'}, {name: './rootfs/etc/hostname', data: 'x'}]),
     'tar-vm-rootfs-img': tarOf([meta(), {name: 'rootfs.img', data: Buffer.alloc(4096)}]),
-    'tar-vm-dot-slash-rootfs-img': tarOf([{name: './metadata.yaml', data: META}, {name: './rootfs.img', data: Buffer.alloc(4096)}]),
+    'tar-vm-dot-slash-rootfs-img': tarOf([
+      {name: './metadata.yaml', data: META},
+      {name: './rootfs.img', data: Buffer.alloc(4096)},
+    ]),
     'tar-metadata-after-rootfs': tarOf([...ROOT, meta()]),
     'tar-rootfs-and-rootfs-img': tarOf([meta(), ...ROOT, {name: 'rootfs.img', data: Buffer.alloc(512)}]),
     'tar-rootfs-img-then-rootfs': tarOf([meta(), {name: 'rootfs.img', data: Buffer.alloc(512)}, ...ROOT]),
@@ -446,7 +475,11 @@ describe('readImage: the tarball shapes measured with LXD 5.0.2 (fixture cases o
         if (!(err instanceof UserError)) throw err;
         error = err;
       }
-      assert.equal(result !== undefined, lxd.accepted, `LXD ${lxd.accepted ? 'accepted' : `refused (${lxd.error})`}; img ${error ? `refused (${error.message})` : 'accepted'}`);
+      assert.equal(
+        result !== undefined,
+        lxd.accepted,
+        `LXD ${lxd.accepted ? 'accepted' : `refused (${lxd.error})`}; img ${error ? `refused (${error.message})` : 'accepted'}`,
+      );
       if (result) {
         assert.equal(result.type, lxd.type);
         assert.equal(result.metadata!.architecture, lxd.architecture);

@@ -14,7 +14,8 @@ import {watchRejections} from '../../helpers/rejections.js';
 import {tarHeader, tarOf, type TarEntry} from '../../helpers/tar-bytes.js';
 import {xzSync} from '../../helpers/xz.js';
 
-const META = 'architecture: amd64\ncreation_date: 1700000000\nproperties:\n  os: tinyos\n  release: "1.0"\ntemplates:\n  /etc/hostname:\n    when: [create]\n    template: hostname.tpl\n';
+const META =
+  'architecture: amd64\ncreation_date: 1700000000\nproperties:\n  os: tinyos\n  release: "1.0"\ntemplates:\n  /etc/hostname:\n    when: [create]\n    template: hostname.tpl\n';
 const TEMPLATES: TarEntry[] = [{name: 'templates/'}, {name: 'templates/hostname.tpl', data: '{{ container.name }}\n'}];
 /** Text-like bytes: they compress, so the compressed tarballs stay small but have a long tail. */
 const BLOB = (() => {
@@ -22,7 +23,14 @@ const BLOB = (() => {
   for (let i = 0; i < b.length; i++) b[i] = 0x61 + (b[i]! % 8);
   return b;
 })();
-const CONTAINER = tarOf([{name: 'metadata.yaml', data: META}, ...TEMPLATES, {name: 'rootfs/'}, {name: 'rootfs/etc/'}, {name: 'rootfs/etc/hostname', data: 'tiny\n'}, {name: 'rootfs/blob', data: BLOB}]);
+const CONTAINER = tarOf([
+  {name: 'metadata.yaml', data: META},
+  ...TEMPLATES,
+  {name: 'rootfs/'},
+  {name: 'rootfs/etc/'},
+  {name: 'rootfs/etc/hostname', data: 'tiny\n'},
+  {name: 'rootfs/blob', data: BLOB},
+]);
 const VM = tarOf([{name: 'metadata.yaml', data: META}, ...TEMPLATES, {name: 'rootfs.img', data: BLOB}]);
 
 const EXTENSIONS: Record<Compression, string> = {none: '.tar', gzip: '.tar.gz', xz: '.tar.xz', lzma: '.tar.lzma', bzip2: '.tar.bz2', zstd: '.tar.zst'};
@@ -66,7 +74,7 @@ async function scan(bytes: Buffer, compression: Compression, feed: Feed, role: S
   else {
     const r = lcg(bytes.length);
     const scratch = Buffer.alloc(8192);
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const n = Math.min(1 + (r() % scratch.length), bytes.length - i);
       bytes.copy(scratch, 0, i, i + n);
       await scanner.push(scratch.subarray(0, n));
@@ -147,7 +155,10 @@ describe('ImageScanner: the same verdict however the bytes arrive', () => {
   });
 
   test('metadata.yaml after rootfs.img is still found', async () => {
-    const tar = tarOf([{name: 'rootfs.img', data: BLOB}, {name: 'metadata.yaml', data: META}]);
+    const tar = tarOf([
+      {name: 'rootfs.img', data: BLOB},
+      {name: 'metadata.yaml', data: META},
+    ]);
     assertVerdict(await scan(tar, 'none', 'random pieces'), 'virtual-machine');
   });
 });
@@ -182,7 +193,7 @@ describe('ImageScanner: a unified tarball is read only until both are known', ()
   test(
     'trailing garbage after the gzip stream: the same verdict whether it comes in the same push or the next',
     {
-      todo: 'known difference from LXD (README): Node\'s gunzip discards the output of the write in which it meets the garbage, so a small image in one chunk is refused; LXD accepts it',
+      todo: "known difference from LXD (README): Node's gunzip discards the output of the write in which it meets the garbage, so a small image in one chunk is refused; LXD accepts it",
     },
     async () => {
       const gz = gzipSync(tarOf([{name: 'metadata.yaml', data: META}, {name: 'rootfs/'}]));
@@ -257,7 +268,10 @@ describe('ImageScanner: refusals', () => {
   });
 
   test('malformed metadata.yaml: InvalidMetadata from the next push(), not only from end()', async () => {
-    const tar = tarOf([{name: 'metadata.yaml', data: 'architecture: [x86_64\n'}, {name: 'templates/big', data: BLOB}]);
+    const tar = tarOf([
+      {name: 'metadata.yaml', data: 'architecture: [x86_64\n'},
+      {name: 'templates/big', data: BLOB},
+    ]);
     const scanner = await ImageScanner.create(format('none'), 'unified', 'image.tar');
     await scanner.push(tar.subarray(0, 2048));
     const err = await pushUntilRefused(scanner, tar.subarray(2048, 2560));
@@ -336,18 +350,20 @@ describe('ImageScanner: abort', () => {
     });
   }
 
-  test(
-    'end() after abort() settles',
-    {timeout: 5000},
-    async () => {
-      const scanner = await ImageScanner.create(format('none'), 'unified', 'image.tar');
-      await scanner.push(CONTAINER.subarray(0, 2048));
-      scanner.abort();
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still pending'), 300)));
-      const outcome = await Promise.race([scanner.end().then(() => 'resolved', () => 'rejected'), late]);
-      clearTimeout(timer);
-      assert.notEqual(outcome, 'still pending');
-    },
-  );
+  test('end() after abort() settles', {timeout: 5000}, async () => {
+    const scanner = await ImageScanner.create(format('none'), 'unified', 'image.tar');
+    await scanner.push(CONTAINER.subarray(0, 2048));
+    scanner.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still pending'), 300)));
+    const outcome = await Promise.race([
+      scanner.end().then(
+        () => 'resolved',
+        () => 'rejected',
+      ),
+      late,
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(outcome, 'still pending');
+  });
 });

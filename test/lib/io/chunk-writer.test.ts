@@ -216,21 +216,18 @@ describe('ChunkWriter', () => {
     await rejections.assertNone();
   });
 
-  test(
-    'flush waits for every queued write even when one of them fails',
-    async () => {
-      const out = new FakeOut({timing: 'gated'});
-      const w = new ChunkWriter(out.handle);
-      await w.write(Buffer.alloc(8, 1));
-      await w.write(Buffer.alloc(8, 2));
-      const flushed = w.flush();
-      flushed.catch(() => undefined);
-      out.release(0, new Error('EIO'));
-      assert.equal(await settled(flushed), false, 'flush still waits for the write at 8');
-      out.release(8);
-      await assert.rejects(flushed, /EIO/);
-    },
-  );
+  test('flush waits for every queued write even when one of them fails', async () => {
+    const out = new FakeOut({timing: 'gated'});
+    const w = new ChunkWriter(out.handle);
+    await w.write(Buffer.alloc(8, 1));
+    await w.write(Buffer.alloc(8, 2));
+    const flushed = w.flush();
+    flushed.catch(() => undefined);
+    out.release(0, new Error('EIO'));
+    assert.equal(await settled(flushed), false, 'flush still waits for the write at 8');
+    out.release(8);
+    await assert.rejects(flushed, /EIO/);
+  });
 
   test('a failure surfaces from the write() that waits for it, not as an unhandled rejection', async (t) => {
     const rejections = watchRejections(t);

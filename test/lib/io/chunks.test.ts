@@ -239,9 +239,12 @@ describe('fileChunks', () => {
       const error = new Error('EIO: i/o error, read');
       const fake = new FakeFile(data, {failAt: 4, error, mode});
       const got: Buffer[] = [];
-      await assert.rejects(async () => {
-        for await (const c of fileChunks(asHandle(fake), {chunkSize: CS})) got.push(Buffer.from(c));
-      }, (err) => err === error);
+      await assert.rejects(
+        async () => {
+          for await (const c of fileChunks(asHandle(fake), {chunkSize: CS})) got.push(Buffer.from(c));
+        },
+        (err) => err === error,
+      );
       assert.equal(got.length, 4);
       assert.ok(Buffer.concat(got).equals(data.subarray(0, 4 * CS)), 'the same bytes');
       await rejections.assertNone();
@@ -257,7 +260,7 @@ describe('fileChunks', () => {
 /** Cut `data` into pieces of the sizes `next()` gives (0 allowed), as Uint8Arrays, not Buffers. */
 function cut(data: Buffer, next: () => number): Uint8Array[] {
   const pieces: Uint8Array[] = [];
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const n = Math.min(next(), data.length - i);
     pieces.push(new Uint8Array(data.buffer, data.byteOffset + i, n));
     i += n;
@@ -320,9 +323,12 @@ describe('streamChunks', () => {
     source.push(data.subarray(0, 2 * CS + 10));
     setImmediate(() => source.destroy(error));
     const got: Buffer[] = [];
-    await assert.rejects(async () => {
-      for await (const c of streamChunks(source, {chunkSize: CS})) got.push(Buffer.from(c));
-    }, (err) => err === error);
+    await assert.rejects(
+      async () => {
+        for await (const c of streamChunks(source, {chunkSize: CS})) got.push(Buffer.from(c));
+      },
+      (err) => err === error,
+    );
     assert.ok(Buffer.concat(got).equals(data.subarray(0, 2 * CS)), 'the full chunks before the error');
   });
 

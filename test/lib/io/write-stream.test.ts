@@ -27,7 +27,12 @@ describe('writeChunks', () => {
     assert.equal(sink.writableEnded, false, 'not ended: the caller may write more');
     await new Promise<void>((resolve) => sink.end(resolve));
     assert.equal(got.length, 30);
-    got.forEach((c, i) => assert.ok(c.every((b) => b === (i & 0xff)), `chunk ${i} kept its bytes`));
+    got.forEach((c, i) =>
+      assert.ok(
+        c.every((b) => b === (i & 0xff)),
+        `chunk ${i} kept its bytes`,
+      ),
+    );
     assert.equal(sink.listenerCount('error') + sink.listenerCount('drain') + sink.listenerCount('close'), 0);
   });
 

@@ -47,9 +47,16 @@ describe('Remotes', () => {
     assert.equal(Object.keys(SOURCE_FACTORIES).includes('local'), true);
   });
 
-  test('a reference resolves through its remote\'s Source; localOnly refuses other remotes', async () => {
+  test("a reference resolves through its remote's Source; localOnly refuses other remotes", async () => {
     const store = new Store({home: join(work, 'b')});
-    const remotes = new Remotes(store, [{name: 'local', protocol: 'local'}, {name: 'far', protocol: 'fake'}], {...SOURCE_FACTORIES, fake: fakeFactory});
+    const remotes = new Remotes(
+      store,
+      [
+        {name: 'local', protocol: 'local'},
+        {name: 'far', protocol: 'fake'},
+      ],
+      {...SOURCE_FACTORIES, fake: fakeFactory},
+    );
     const {source, image} = await remotes.resolve('far:known', {architecture: 'x86_64'});
     assert.equal(source.remote, 'far');
     assert.equal(image.fingerprint, 'f'.repeat(64));

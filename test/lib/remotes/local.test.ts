@@ -19,7 +19,10 @@ describe('LocalSource', () => {
     const source = new LocalSource(store);
     assert.equal(source.protocol, 'local');
     assert.equal(source.remote, 'local');
-    assert.deepEqual((await source.list()).map((i) => i.fingerprint), [v.fingerprint]);
+    assert.deepEqual(
+      (await source.list()).map((i) => i.fingerprint),
+      [v.fingerprint],
+    );
     assert.deepEqual(await source.aliases(), [{name: 'a', target: v.fingerprint, description: '', type: 'container'}]);
     assert.equal((await source.resolve('a')).fingerprint, v.fingerprint);
     assert.equal((await source.resolve(v.fingerprint.slice(0, 8), {architecture: 'x86_64', type: 'container'})).fingerprint, v.fingerprint);
@@ -32,14 +35,20 @@ describe('LocalSource', () => {
   test('open gives each file with its size and sha256: copying from one store to another is an import that verifies itself', async () => {
     const from = new Store({home: join(work, 'from')});
     const meta = tarBytes([['metadata.yaml', GOOD_META]]);
-    const root = tarBytes([['etc/', ''], ['etc/hostname', 'split\n']]);
+    const root = tarBytes([
+      ['etc/', ''],
+      ['etc/hostname', 'split\n'],
+    ]);
     const v = await importImage(from, [streamSource(meta, 'meta.tar'), streamSource(root, 'root.tar')]);
     const source = new LocalSource(from);
     const files = await Promise.all(v.files.map((f) => source.open(v, f.role)));
-    assert.deepEqual(files.map((f) => [f.name, f.size, f.sha256 !== undefined]), [
-      [`meta-${v.fingerprint}.tar`, meta.length, true],
-      [`${v.fingerprint}.tar`, root.length, false],
-    ]);
+    assert.deepEqual(
+      files.map((f) => [f.name, f.size, f.sha256 !== undefined]),
+      [
+        [`meta-${v.fingerprint}.tar`, meta.length, true],
+        [`${v.fingerprint}.tar`, root.length, false],
+      ],
+    );
     const to = new Store({home: join(work, 'to')});
     const copied = await importImage(to, files, {fingerprint: v.fingerprint});
     assert.equal(copied.fingerprint, v.fingerprint);

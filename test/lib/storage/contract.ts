@@ -106,12 +106,14 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
     test('a declared size or sha256 that does not match is refused, naming both, and the old object stays', async () => {
       const store = await fresh();
       await store.put('declared/key', 'old');
-      const refused = (code: string, ...parts: string[]) => (err: unknown) => {
-        assert.ok(isUserError(err), String(err));
-        assert.equal(err.code, code);
-        for (const part of ['declared/key', ...parts]) assert.ok(err.message.includes(part), `"${err.message}" does not name ${part}`);
-        return true;
-      };
+      const refused =
+        (code: string, ...parts: string[]) =>
+        (err: unknown) => {
+          assert.ok(isUserError(err), String(err));
+          assert.equal(err.code, code);
+          for (const part of ['declared/key', ...parts]) assert.ok(err.message.includes(part), `"${err.message}" does not name ${part}`);
+          return true;
+        };
       await assert.rejects(store.put('declared/key', 'new data', {size: 3}), refused('SizeMismatch', '3'));
       await assert.rejects(store.put('declared/key', 'new data', {size: 100}), refused('SizeMismatch', '100', '8'));
       const wrong = sha256(Buffer.from('something else'));
@@ -238,8 +240,14 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
     test('the empty prefix lists everything', async () => {
       const store = await fresh();
       for (const key of ['b', 'a/b/c', 'c.txt', 'a.json']) await store.put(key, key);
-      assert.deepEqual((await store.list('')).map((i) => i.key), ['a.json', 'a/b/c', 'b', 'c.txt']);
-      assert.deepEqual((await store.list()).map((i) => i.key), ['a.json', 'a/b/c', 'b', 'c.txt']);
+      assert.deepEqual(
+        (await store.list('')).map((i) => i.key),
+        ['a.json', 'a/b/c', 'b', 'c.txt'],
+      );
+      assert.deepEqual(
+        (await store.list()).map((i) => i.key),
+        ['a.json', 'a/b/c', 'b', 'c.txt'],
+      );
     });
 
     test('a put in progress is not listed, and its key shows the old object until it lands', async () => {
@@ -256,14 +264,24 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       }
       const puts = [store.put('busy/key', held(0)), store.put('busy/new', held(1))];
       await Promise.all(reached.map((r) => r.promise));
-      assert.deepEqual(await summary(store, ''), [['busy/key', 3], ['busy/other', 5]]);
-      assert.deepEqual(await summary(store, 'busy/'), [['busy/key', 3], ['busy/other', 5]]);
+      assert.deepEqual(await summary(store, ''), [
+        ['busy/key', 3],
+        ['busy/other', 5],
+      ]);
+      assert.deepEqual(await summary(store, 'busy/'), [
+        ['busy/key', 3],
+        ['busy/other', 5],
+      ]);
       assert.equal(await store.stat('busy/new'), undefined);
       assert.equal((await read(store.get('busy/key'))).toString(), 'old');
       gate.resolve();
       await Promise.all(puts);
       const size = 3 * MiB + 3;
-      assert.deepEqual(await summary(store, ''), [['busy/key', size], ['busy/new', size], ['busy/other', 5]]);
+      assert.deepEqual(await summary(store, ''), [
+        ['busy/key', size],
+        ['busy/new', size],
+        ['busy/other', 5],
+      ]);
     });
 
     test('delete removes the object; a missing key deletes silently; a put after it works', async () => {
@@ -273,12 +291,18 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       await store.delete('del/a');
       assert.equal(await store.stat('del/a'), undefined);
       assert.equal(await code(store.get('del/a')), 'BlobNotFound');
-      assert.deepEqual((await store.list('del/')).map((i) => i.key), ['del/b/c']);
+      assert.deepEqual(
+        (await store.list('del/')).map((i) => i.key),
+        ['del/b/c'],
+      );
       await store.delete('del/a');
       await store.delete('never/was/here');
       // "del/b" holds a key but is none: deleting it deletes nothing.
       await store.delete('del/b');
-      assert.deepEqual((await store.list('')).map((i) => i.key), ['del/b/c']);
+      assert.deepEqual(
+        (await store.list('')).map((i) => i.key),
+        ['del/b/c'],
+      );
       await store.delete('del/b/c');
       assert.deepEqual(await store.list(''), []);
       await store.put('del/b/c', 'again');
@@ -319,10 +343,23 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
 
     test('keys that only look odd are keys', async () => {
       const store = await fresh();
-      const odd = ['.hidden', 'a/..b', 'a/b..', '...', 'with space/é ü/ok', 'x.0123456789ab.tmp', '.x.0123456789ab.tmp.json', '.x.tmp', 'k/.x.0123456789AB.tmp'];
+      const odd = [
+        '.hidden',
+        'a/..b',
+        'a/b..',
+        '...',
+        'with space/é ü/ok',
+        'x.0123456789ab.tmp',
+        '.x.0123456789ab.tmp.json',
+        '.x.tmp',
+        'k/.x.0123456789AB.tmp',
+      ];
       for (const key of odd) await store.put(key, key);
       for (const key of odd) assert.equal((await read(store.get(key))).toString(), key);
-      assert.deepEqual((await store.list('')).map((i) => i.key), byBytes(odd));
+      assert.deepEqual(
+        (await store.list('')).map((i) => i.key),
+        byBytes(odd),
+      );
     });
 
     test('list prefixes: climbing or malformed ones are InvalidBlobKey, partial segments are fine', async () => {
@@ -332,7 +369,10 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
         assert.equal(await code(store.list(prefix)), 'InvalidBlobKey', JSON.stringify(prefix));
       }
       for (const prefix of ['', 'a', 'a/', '.h', '.hid/', '.hid/d', 'a/b.']) await store.list(prefix);
-      assert.deepEqual((await store.list('.h')).map((i) => i.key), ['.hid/den']);
+      assert.deepEqual(
+        (await store.list('.h')).map((i) => i.key),
+        ['.hid/den'],
+      );
     });
 
     test('concurrent puts to one key end with one of them, whole', async () => {
@@ -361,7 +401,10 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       await runKilledPut(where, 'killed/new');
       assert.equal(await store.stat('killed/new'), undefined);
       assert.equal(await code(store.get('killed/new')), 'BlobNotFound');
-      assert.deepEqual(await summary(store, ''), [['killed/key', 14], ['killed/neighbour', 1]]);
+      assert.deepEqual(await summary(store, ''), [
+        ['killed/key', 14],
+        ['killed/neighbour', 1],
+      ]);
     });
   });
 }
@@ -382,11 +425,7 @@ export async function runKilledPut(location: string, key: string): Promise<void>
     });
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const first = await Promise.race([
-    writing.then(() => 'writing'),
-    exited.then(() => 'exited'),
-    sleep(30_000, 'timed out', {ref: false}),
-  ]);
+  const first = await Promise.race([writing.then(() => 'writing'), exited.then(() => 'exited'), sleep(30_000, 'timed out', {ref: false})]);
   if (first !== 'writing') {
     child.kill('SIGKILL');
     await exited;

@@ -86,7 +86,10 @@ describe('LocalDirBlobStore', () => {
     assert.equal(await code(() => store.put('f/g/h', 'x')), 'InvalidBlobKey');
     assert.equal(await code(() => store.put('d', 'x')), 'InvalidBlobKey');
     assert.equal((await read(store.get('f'))).toString(), 'file');
-    assert.deepEqual((await store.list('')).map((i) => i.key), ['d/e', 'f']);
+    assert.deepEqual(
+      (await store.list('')).map((i) => i.key),
+      ['d/e', 'f'],
+    );
   });
 
   test('a segment longer than the filesystem takes is InvalidBlobKey for put and absent for reads', async () => {
@@ -111,11 +114,17 @@ describe('LocalDirBlobStore', () => {
     assert.match(temp, /^\.obj\.[0-9a-f]{12}\.tmp$/);
     assert.ok(isTempSegment(temp), 'the reserved key shape covers the temporaries io/atomic.ts names');
     assert.ok(statSync(join(root, 'k', temp)).size > 0, 'the child had written to its temporary');
-    assert.deepEqual((await store.list('')).map((i) => i.key), ['k/obj']);
+    assert.deepEqual(
+      (await store.list('')).map((i) => i.key),
+      ['k/obj'],
+    );
     assert.equal((await read(store.get('k/obj'))).toString(), 'old');
     await store.put('k/obj', 'new');
     assert.equal((await read(store.get('k/obj'))).toString(), 'new');
-    assert.deepEqual((await store.list('k/')).map((i) => i.key), ['k/obj']);
+    assert.deepEqual(
+      (await store.list('k/')).map((i) => i.key),
+      ['k/obj'],
+    );
   });
 
   test('symbolic links are not followed: no key reaches outside the root, or anywhere, through one', async () => {
@@ -137,14 +146,20 @@ describe('LocalDirBlobStore', () => {
     assert.equal(await code(() => store.list('out/')), 'PermissionDenied');
     assert.deepEqual(readdirSync(outside), ['secret']);
     assert.equal(readFileSync(join(outside, 'secret'), 'utf8'), 'secret');
-    assert.deepEqual((await store.list('')).map((i) => i.key), ['real/f']);
+    assert.deepEqual(
+      (await store.list('')).map((i) => i.key),
+      ['real/f'],
+    );
     // The root itself may be a link: it is resolved once, like any path the user gives.
     const linkedRoot = join(tempDir(), 'root-link');
     symlinkSync(root, linkedRoot);
     const viaLink = openBlobStore(linkedRoot);
     await viaLink.put('real/g', 'via the root link');
     assert.equal(readFileSync(join(root, 'real', 'g'), 'utf8'), 'via the root link');
-    assert.deepEqual((await viaLink.list('real/')).map((i) => i.key), ['real/f', 'real/g']);
+    assert.deepEqual(
+      (await viaLink.list('real/')).map((i) => i.key),
+      ['real/f', 'real/g'],
+    );
   });
 
   test('list shows only objects: not temporaries, links, FIFOs, or names no key can have', async () => {
@@ -156,7 +171,10 @@ describe('LocalDirBlobStore', () => {
     writeFileSync(join(root, 'back\\slash'), 'windows');
     symlinkSync('sub/ok', join(root, 'link'));
     const fifo = spawnSync('mkfifo', [join(root, 'sub', 'fifo')]).status === 0;
-    assert.deepEqual((await store.list('')).map((i) => i.key), ['sub/ok']);
+    assert.deepEqual(
+      (await store.list('')).map((i) => i.key),
+      ['sub/ok'],
+    );
     if (fifo) {
       // Opening a FIFO for reading would wait for a writer; the store must not hang on one.
       assert.equal(await code(() => store.get('sub/fifo')), 'BlobNotFound');
@@ -168,9 +186,15 @@ describe('LocalDirBlobStore', () => {
     const root = tempDir();
     const store = openBlobStore(root);
     await assert.rejects(store.put('k', 42 as never), TypeError);
-    await assert.rejects(store.put('k', (async function* () {
-      yield 42 as never;
-    })()), TypeError);
+    await assert.rejects(
+      store.put(
+        'k',
+        (async function* () {
+          yield 42 as never;
+        })(),
+      ),
+      TypeError,
+    );
     assert.deepEqual(readdirSync(root), []);
   });
 });

@@ -13,7 +13,8 @@ describe('aliases', () => {
   test('alias names: empty, ":" and control characters are refused', async () => {
     const store = new Store({home: join(tempDir(), 'g')});
     const v = await importImage(store, [streamSource(tinyImage('names'))]);
-    for (const bad of ['', 'a:b', 'tab\there', ' lead']) assert.equal(await codeOf(createAlias(store, bad, v.fingerprint)), 'InvalidAlias', JSON.stringify(bad));
+    for (const bad of ['', 'a:b', 'tab\there', ' lead'])
+      assert.equal(await codeOf(createAlias(store, bad, v.fingerprint)), 'InvalidAlias', JSON.stringify(bad));
     await createAlias(store, 'ubuntu/22.04', v.fingerprint);
     assert.equal((await resolveImage(store, 'ubuntu/22.04')).fingerprint, v.fingerprint);
   });

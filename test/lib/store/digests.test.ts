@@ -11,13 +11,16 @@ import {tarBytes} from '../../helpers/tar-bytes.js';
 import {tempDir} from '../../helpers/tmp.js';
 
 describe('digests on first use', () => {
-  test('ensureDigests computes sha1, md5 (and a split rootfs\'s sha256) once, in one read, and keeps them', async () => {
+  test("ensureDigests computes sha1, md5 (and a split rootfs's sha256) once, in one read, and keeps them", async () => {
     const {createHash} = await import('node:crypto');
     const store = new Store({home: join(tempDir(), 'digests')});
     const meta = tarBytes([['metadata.yaml', GOOD_META]]);
-    const root = tarBytes([['etc/', ''], ['etc/hostname', 'split\n']]);
+    const root = tarBytes([
+      ['etc/', ''],
+      ['etc/hostname', 'split\n'],
+    ]);
     const v = await importImage(store, [streamSource(meta, 'meta.tar'), streamSource(root, 'root.tar')]);
-    assert.equal(v.files.find((f) => f.role === 'rootfs')!.sha256, undefined, 'import computes only the fingerprint and the small metadata file\'s own sha256');
+    assert.equal(v.files.find((f) => f.role === 'rootfs')!.sha256, undefined, "import computes only the fingerprint and the small metadata file's own sha256");
     assert.equal(v.files[0]!.sha1, undefined);
     let read = 0;
     const after = await ensureDigests(store, v.fingerprint, (n) => (read += n));

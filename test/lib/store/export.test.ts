@@ -49,7 +49,10 @@ describe('exportToStream', () => {
       assert.equal(createHash('sha256').update(out).digest('hex'), image.fingerprint);
       // Let a MaxListenersExceededWarning, which is emitted on the next tick, arrive if there is one.
       await new Promise((r) => setImmediate(r));
-      assert.deepEqual(warnings.map((w) => w.name), []);
+      assert.deepEqual(
+        warnings.map((w) => w.name),
+        [],
+      );
     } finally {
       process.off('warning', onWarning);
     }
@@ -88,9 +91,15 @@ describe('export names and targets', () => {
     ],
   });
 
-  test('LXD\'s names: <fp><ext>, or meta-<fp><ext> and <fp><ext>', () => {
+  test("LXD's names: <fp><ext>, or meta-<fp><ext> and <fp><ext>", () => {
     assert.deepEqual([...exportNames(unified)], [['unified', `${'a'.repeat(64)}.tar.xz`]]);
-    assert.deepEqual([...exportNames(split)], [['metadata', `meta-${'b'.repeat(64)}.tar.xz`], ['rootfs', `${'b'.repeat(64)}.squashfs`]]);
+    assert.deepEqual(
+      [...exportNames(split)],
+      [
+        ['metadata', `meta-${'b'.repeat(64)}.tar.xz`],
+        ['rootfs', `${'b'.repeat(64)}.squashfs`],
+      ],
+    );
   });
 
   test('a directory target holds the files; another target names them (TARGET<ext>, or TARGET and TARGET.root)', async () => {

@@ -33,7 +33,10 @@ describe('importImage', () => {
     assert.equal(record.filename, 'one.tar');
     assert.deepEqual(record.properties, {os: 'evil', description: 'hostile', extra: 'x'});
     assert.equal(record.aliases, undefined, 'aliases live in aliases.json only');
-    assert.deepEqual(view.aliases.map((a) => a.name), ['one', 'uno']);
+    assert.deepEqual(
+      view.aliases.map((a) => a.name),
+      ['one', 'uno'],
+    );
     assert.deepEqual(Object.keys((JSON.parse(readFileSync(join(home, 'aliases.json'), 'utf8')) as {aliases: object}).aliases), ['one', 'uno']);
     assert.deepEqual(readdirSync(join(home, 'tmp')), []);
   });
@@ -70,11 +73,14 @@ describe('importImage: a source that declares its size and sha256 (a download ve
     const store = new Store({home});
     const kept = await importImage(store, [streamSource(tinyImage('kept'))], {aliases: ['kept']});
     const before = readFileSync(join(home, 'aliases.json'), 'utf8');
-    await assert.rejects(importImage(store, [streamSource(bytes, 'download.tar', {sha256: wrong})], {aliases: ['kept', 'new']}), (err: Error & {code?: string}) => {
-      assert.equal(err.code, 'HashMismatch');
-      assert.equal(err.message, `download.tar: sha256 mismatch: expected ${wrong}, got ${right}`);
-      return true;
-    });
+    await assert.rejects(
+      importImage(store, [streamSource(bytes, 'download.tar', {sha256: wrong})], {aliases: ['kept', 'new']}),
+      (err: Error & {code?: string}) => {
+        assert.equal(err.code, 'HashMismatch');
+        assert.equal(err.message, `download.tar: sha256 mismatch: expected ${wrong}, got ${right}`);
+        return true;
+      },
+    );
     assert.deepEqual(await store.fingerprints(), [kept.fingerprint]);
     assert.equal(readFileSync(join(home, 'aliases.json'), 'utf8'), before, 'no alias moved');
     assert.deepEqual(readdirSync(join(home, 'tmp')), []);
@@ -99,7 +105,10 @@ describe('importImage: a source that declares its size and sha256 (a download ve
     const home = join(work, 'split');
     const store = new Store({home});
     const meta = tarBytes([['metadata.yaml', GOOD_META]]);
-    const root = tarBytes([['etc/', ''], ['etc/hostname', 'split\n']]);
+    const root = tarBytes([
+      ['etc/', ''],
+      ['etc/hostname', 'split\n'],
+    ]);
     const rootWrong = streamSource(root, 'root.tar', {sha256: wrong});
     assert.equal(await codeOf(importImage(store, [streamSource(meta, 'meta.tar', {sha256: sha256(meta)}), rootWrong])), 'HashMismatch');
     await assertEmpty(store, home);

@@ -14,10 +14,18 @@ describe('locks', () => {
   test('a lock held by another process excludes us until that process dies', async () => {
     const path = join(work, 'x.lock');
     writeFileSync(path, '');
-    const holder = spawn(process.execPath, ['-e', `const fs=require('fs');const x=require('fs-native-extensions');const fd=fs.openSync(process.argv[1],'r+');x.tryLock(fd);process.stdout.write('held\\n');setInterval(()=>{},1000)`, path], {
-      cwd: PROJECT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs=require('fs');const x=require('fs-native-extensions');const fd=fs.openSync(process.argv[1],'r+');x.tryLock(fd);process.stdout.write('held\\n');setInterval(()=>{},1000)`,
+        path,
+      ],
+      {
+        cwd: PROJECT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     await new Promise<void>((r) => holder.stdout.once('data', () => r()));
     assert.equal(await FileLock.tryAcquire(path), undefined);
     let waited = false;
@@ -39,11 +47,15 @@ describe('locks', () => {
     await b.release();
     const mutex = new ProcessMutex();
     const order: number[] = [];
-    await Promise.all([1, 2, 3].map((n) => mutex.run(async () => {
-      order.push(n);
-      await new Promise((r) => setTimeout(r, 10));
-      order.push(-n);
-    })));
+    await Promise.all(
+      [1, 2, 3].map((n) =>
+        mutex.run(async () => {
+          order.push(n);
+          await new Promise((r) => setTimeout(r, 10));
+          order.push(-n);
+        }),
+      ),
+    );
     assert.deepEqual(order, [1, -1, 2, -2, 3, -3]);
   });
 });

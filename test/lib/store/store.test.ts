@@ -20,14 +20,20 @@ describe('Store', () => {
     const third = await importImage(store, [streamSource(tinyImage('third'))], {aliases: ['taken']});
     const fourth = await importImage(store, [streamSource(tinyImage('fourth'))], {aliases: ['taken']});
     assert.deepEqual((await store.view(third.fingerprint))!.aliases, [], 'as lxc image import, an existing alias moves to the new image');
-    assert.deepEqual(fourth.aliases.map((a) => a.name), ['taken']);
+    assert.deepEqual(
+      fourth.aliases.map((a) => a.name),
+      ['taken'],
+    );
     const work2 = await store.createWork('test');
     writeFileSync(join(work2.path, 'unified'), tinyImage('dup'));
     const record = (await store.readRecord(first.fingerprint))!;
     const {existed, view} = await store.commit(work2, record, {aliases: ['moving'], ifExists: 'keep'});
     await work2.dispose();
     assert.equal(existed, true);
-    assert.deepEqual(view.aliases.map((a) => a.name), ['keep', 'moving']);
+    assert.deepEqual(
+      view.aliases.map((a) => a.name),
+      ['keep', 'moving'],
+    );
     assert.deepEqual((await store.view(other.fingerprint))!.aliases, []);
   });
 

@@ -45,14 +45,22 @@ function refused(text: string, type: GoType = T, opts = {}): YamlV2Error {
 describe('decodeYamlV2: values into struct fields', () => {
   test('a document with every kind of field', () => {
     const v = decode('n: 0x10\ns: hello\nb: on\nl: [a, 1, true, ~]\nm: {k: v, n: 5}\np: {a: x, n: 3}\nmp: {one: {a: y}, two: ~}\n');
-    assert.deepEqual(v, {n: 16n, s: 'hello', b: true, l: ['a', '1', 'true', ''], m: {k: 'v', n: '5'}, p: {a: 'x', n: 3n}, mp: {one: {a: 'y', n: 0n}, two: null}});
+    assert.deepEqual(v, {
+      n: 16n,
+      s: 'hello',
+      b: true,
+      l: ['a', '1', 'true', ''],
+      m: {k: 'v', n: '5'},
+      p: {a: 'x', n: 3n},
+      mp: {one: {a: 'y', n: 0n}, two: null},
+    });
   });
 
   test('absent fields keep their zero values', () => {
     assert.deepEqual(decode('s: x\n'), {...ZERO, s: 'x'});
   });
 
-  test('string fields keep the scalar\'s own text, whatever it resolves to', () => {
+  test("string fields keep the scalar's own text, whatever it resolves to", () => {
     const texts = ['5', 'true', 'yes', 'off', '1.10', '0x1F', '010', '1e3', '.inf', '2023-01-01', '1:20', '1_000', '+12', '0b101', '0o17', '<<', '-0', '.5'];
     for (const t of texts) assert.equal(decode(`s: ${t}\n`).s, t, t);
     assert.equal(decode('s: "quoted: yes"\n').s, 'quoted: yes');
@@ -98,7 +106,7 @@ describe('decodeYamlV2: values into struct fields', () => {
   });
 });
 
-describe('decodeYamlV2: type errors in yaml.v2\'s words', () => {
+describe("decodeYamlV2: type errors in yaml.v2's words", () => {
   const cases: Array<[string, string]> = [
     ['n: x\n', 'line 1: cannot unmarshal !!str `x` into int64'],
     ['s: a\nn: "2023-01-01"\n', 'line 2: cannot unmarshal !!str `2023-01-01` into int64'],
@@ -207,7 +215,7 @@ describe('decodeYamlV2: mappings, documents and anchors', () => {
     assert.deepEqual(decode('x: &inner {a: z, n: 7}\np: *inner\nmp: {q: *inner}\n'), {...ZERO, p: {a: 'z', n: 7n}, mp: {q: {a: 'z', n: 7n}}});
   });
 
-  test('an error through an alias is reported at the anchored node\'s line', () => {
+  test("an error through an alias is reported at the anchored node's line", () => {
     assert.equal(refused('x: &m {a: "1"}\nl: [*m]\n').message, 'line 1: cannot unmarshal !!map into string');
   });
 
@@ -298,7 +306,11 @@ describe('decodeYamlV2: hostile documents', () => {
     let two: GoType = {kind: 'string'};
     two = {kind: 'slice', elem: {kind: 'slice', elem: two}};
     const S: GoType = {kind: 'struct', name: 'S', fields: {l: two}};
-    assert.deepEqual(decodeYamlV2<{l: string[][]}>(small, S, {maxNodes: 100}).l, [['x', 'x', 'x'], ['x', 'x', 'x'], ['x', 'x', 'x']]);
+    assert.deepEqual(decodeYamlV2<{l: string[][]}>(small, S, {maxNodes: 100}).l, [
+      ['x', 'x', 'x'],
+      ['x', 'x', 'x'],
+      ['x', 'x', 'x'],
+    ]);
     // 1 document + 1 seq + 3 aliases' seqs + 9 scalars = 14 nodes.
     assert.equal(refused(small, S, {maxNodes: 5}).kind, 'limit');
   });
@@ -311,7 +323,11 @@ describe('decodeYamlV2: hostile documents', () => {
 
   test('a self-referencing anchor does not hang', () => {
     // An alias to its own enclosing node, where the type does recurse into it.
-    const rec: GoType = {kind: 'struct', name: 'R', fields: {m: {kind: 'map', value: {kind: 'ptr', elem: {kind: 'struct', name: 'R2', fields: {c: {kind: 'map', value: {kind: 'string'}}}}}}}};
+    const rec: GoType = {
+      kind: 'struct',
+      name: 'R',
+      fields: {m: {kind: 'map', value: {kind: 'ptr', elem: {kind: 'struct', name: 'R2', fields: {c: {kind: 'map', value: {kind: 'string'}}}}}}},
+    };
     for (const text of ['l: &x [a, *x]\n', 'm: &x {a: *x}\n']) {
       assert.throws(() => decodeYamlV2(text, T), YamlV2Error, text);
     }

@@ -106,7 +106,8 @@ describe('resolvePlain: the yaml.v2 resolution table', () => {
       '2023-01-01T10:00:00-05:30',
       '2023-1-2 3:04:05',
       '2023-01-01 10:00:00.5',
-    ]) resolves(t, '!!timestamp', t);
+    ])
+      resolves(t, '!!timestamp', t);
   });
 
   test('almost-timestamps are strings', () => {
