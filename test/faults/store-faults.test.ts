@@ -78,10 +78,13 @@ describe('hostile and broken input is refused cleanly, the store untouched', () 
   }
 
   test("a duplicate import fails with LXD's words and creates no alias", () => {
-    const r = img(['image', 'import', good, '--alias', 'dup-alias'], {home});
+    // Its own store: the test must not depend on the benign import above having run.
+    const dupHome = join(work, 'home-dup');
+    assert.equal(img(['image', 'import', good], {home: dupHome}).code, 0);
+    const r = img(['image', 'import', good, '--alias', 'dup-alias'], {home: dupHome});
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error: Image with same fingerprint already exists: [0-9a-f]{64}$/m);
-    assert.equal(img(['image', 'info', 'dup-alias'], {home}).code, 3);
+    assert.equal(img(['image', 'info', 'dup-alias'], {home: dupHome}).code, 3);
   });
 
   test('with --format json an error is also a JSON object on stderr', () => {
