@@ -48,7 +48,7 @@ function placeOf(file: string): {rank: number; place: string} {
     const place = places.find((p) => (p.endsWith('/') ? rel.startsWith(p) : rel === p));
     if (place) return {rank, place};
   }
-  throw new Error(`${rel} is in no rank of the dependency rule: place its folder in RANKS (test/layout.test.ts) and in design.md`);
+  throw new Error(`${rel} is in no rank of the dependency rule: place its folder in RANKS (test/layout.test.ts) and in the README's Layout`);
 }
 
 const lib = files(LIB);

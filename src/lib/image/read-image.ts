@@ -1,7 +1,7 @@
 import {open, type FileHandle} from 'node:fs/promises';
 import {basename} from 'node:path';
 import {detectFormat, requireFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
-import {InvalidImageError, UsageError, userFsError} from '../errors.js';
+import {InvalidImageError, UsageError, UserError, userFsError} from '../errors.js';
 import {CHUNK_SIZE, COPY_CHUNK_SIZE, fileChunks, streamChunks} from '../io/chunks.js';
 import {ChunkWriter} from '../io/chunk-writer.js';
 import {fileRoles, FingerprintHasher, type FileHash} from './fingerprint.js';
@@ -62,7 +62,7 @@ async function openSource(src: ImageSource, chunkSize: number): Promise<OpenSour
   const st = await handle.stat();
   if (st.isDirectory()) {
     await handle.close();
-    throw new UsageError(`${src.path}: is a directory; build an image from a directory with img publish --rootfs`, 'IsDirectory');
+    throw new UserError(`${src.path}: is a directory`, {code: 'IsDirectory', hint: 'build an image from a directory with img publish --rootfs'});
   }
   return {name: basename(src.path), size: st.isFile() ? st.size : src.size, declared, chunks: fileChunks(handle, {chunkSize}), close: () => handle.close()};
 }

@@ -1,10 +1,7 @@
-import {createReadStream} from 'node:fs';
 import {checkTarball} from '../archive/check.js';
 import {checkSquashfs} from '../archive/squashfs.js';
-import {isUserError} from '../errors.js';
 import {expectedFileSha256, FingerprintHasher} from '../image/fingerprint.js';
 import type {ImageFile, ImageRecord} from '../image/types.js';
-import {CHUNK_SIZE} from '../io/chunks.js';
 import {hashChunks} from '../io/hash-file.js';
 import type {Store} from './store.js';
 
@@ -71,9 +68,9 @@ async function deepCheck(store: Store, record: ImageRecord, file: ImageFile): Pr
   try {
     // unsquashfs takes a path: the local fast path.
     if (file.kind === 'squashfs') await checkSquashfs(path);
-    else if (file.kind === 'tar') await checkTarball(createReadStream(path, {highWaterMark: CHUNK_SIZE}), file.compression);
+    else if (file.kind === 'tar') await checkTarball(store.readStream(record.fingerprint, file.role), file.compression);
     return undefined;
   } catch (err) {
-    return isUserError(err) || err instanceof Error ? err.message : String(err);
+    return err instanceof Error ? err.message : String(err);
   }
 }

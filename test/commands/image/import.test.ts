@@ -68,6 +68,18 @@ describe('img image import', () => {
     assert.equal(obj.type, 'container');
   });
 
+  test('a directory is refused with a hint: on its own in JSON, in brackets for people', () => {
+    const r = img(['image', 'import', work, '--format', 'json'], {home: join(work, 'home-dir')});
+    assert.equal(r.code, 2);
+    const [line, json] = r.stderr.trimEnd().split('\n');
+    assert.equal(line, `Error: ${work}: is a directory (build an image from a directory with img publish --rootfs)`);
+    assert.deepEqual(JSON.parse(json!), {
+      error: `${work}: is a directory`,
+      code: 'IsDirectory',
+      hint: 'build an image from a directory with img publish --rootfs',
+    });
+  });
+
   test('a URL is not taken for a file name', () => {
     const r = img(['image', 'import', 'https://images.example/x.tar.xz'], {home: join(work, 'home-url')});
     assert.equal(r.code, 2);

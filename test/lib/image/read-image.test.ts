@@ -372,7 +372,8 @@ describe('readImage: refusals', () => {
     mkdirSync(dir);
     const err = await refusal([{path: dir}]);
     assert.equal(err.code, 'IsDirectory');
-    assert.equal(err.message, `${dir}: is a directory; build an image from a directory with img publish --rootfs`);
+    assert.equal(err.message, `${dir}: is a directory`);
+    assert.equal(err.hint, 'build an image from a directory with img publish --rootfs');
   });
 
   test('a file that does not exist', async () => {

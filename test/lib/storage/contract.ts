@@ -14,6 +14,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 import {isUserError} from '../../../src/lib/errors.js';
 import {type BlobStore, openBlobStore} from '../../../src/lib/storage/index.js';
+import {codeOf} from '../../helpers/store.js';
 
 const PROJECT = fileURLToPath(new URL('../../../', import.meta.url));
 const PUT_CHILD = fileURLToPath(new URL('./put-child.ts', import.meta.url));
@@ -125,8 +126,8 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       }
       await assert.rejects(store.put('declared/key', endless(), {size: MiB}), refused('SizeMismatch', String(MiB)));
       assert.equal((await read(store.get('declared/key'))).toString(), 'old');
-      assert.equal(await code(store.put('declared/new', 'x', {size: 2})), 'SizeMismatch');
-      assert.equal(await code(store.put('declared/new', 'x', {sha256: EMPTY_SHA256})), 'HashMismatch');
+      assert.equal(await codeOf(store.put('declared/new', 'x', {size: 2})), 'SizeMismatch');
+      assert.equal(await codeOf(store.put('declared/new', 'x', {sha256: EMPTY_SHA256})), 'HashMismatch');
       assert.equal(await store.stat('declared/new'), undefined);
       assert.deepEqual(await summary(store, ''), [['declared/key', 3]]);
     });
@@ -174,22 +175,22 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       const store = await fresh();
       await store.put('badrange/key', pattern(1000, 10));
       for (const range of [{start: 1000}, {start: 5000, end: 6000}, {start: 10, end: 9}, {start: -1}, {start: 1.5}, {end: -1}]) {
-        assert.equal(await code(store.get('badrange/key', range)), 'InvalidRange', JSON.stringify(range));
+        assert.equal(await codeOf(store.get('badrange/key', range)), 'InvalidRange', JSON.stringify(range));
       }
       await store.put('badrange/empty', '');
       for (const range of [{}, {start: 0}, {start: 0, end: 10}]) assert.deepEqual(await read(store.get('badrange/empty', range)), Buffer.alloc(0));
-      assert.equal(await code(store.get('badrange/empty', {start: 1})), 'InvalidRange');
+      assert.equal(await codeOf(store.get('badrange/empty', {start: 1})), 'InvalidRange');
     });
 
     test('get of a missing key is BlobNotFound and stat of it is undefined, also where other keys sit below', async () => {
       const store = await fresh();
-      assert.equal(await code(store.get('missing/key')), 'BlobNotFound');
-      assert.equal(await code(store.get('missing/key', {start: 5})), 'BlobNotFound');
+      assert.equal(await codeOf(store.get('missing/key')), 'BlobNotFound');
+      assert.equal(await codeOf(store.get('missing/key', {start: 5})), 'BlobNotFound');
       assert.equal(await store.stat('missing/key'), undefined);
       await store.put('tree/leaf', 'x');
-      assert.equal(await code(store.get('tree')), 'BlobNotFound');
+      assert.equal(await codeOf(store.get('tree')), 'BlobNotFound');
       assert.equal(await store.stat('tree'), undefined);
-      assert.equal(await code(store.get('tree/leaf/under')), 'BlobNotFound');
+      assert.equal(await codeOf(store.get('tree/leaf/under')), 'BlobNotFound');
       assert.equal(await store.stat('tree/leaf/under'), undefined);
     });
 
@@ -290,7 +291,7 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       await store.put('del/b/c', 'c');
       await store.delete('del/a');
       assert.equal(await store.stat('del/a'), undefined);
-      assert.equal(await code(store.get('del/a')), 'BlobNotFound');
+      assert.equal(await codeOf(store.get('del/a')), 'BlobNotFound');
       assert.deepEqual(
         (await store.list('del/')).map((i) => i.key),
         ['del/b/c'],
@@ -333,10 +334,10 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       ];
       for (const key of bad) {
         const what = JSON.stringify(key);
-        assert.equal(await code(store.put(key, 'x')), 'InvalidBlobKey', `put ${what}`);
-        assert.equal(await code(store.get(key)), 'InvalidBlobKey', `get ${what}`);
-        assert.equal(await code(store.stat(key)), 'InvalidBlobKey', `stat ${what}`);
-        assert.equal(await code(store.delete(key)), 'InvalidBlobKey', `delete ${what}`);
+        assert.equal(await codeOf(store.put(key, 'x')), 'InvalidBlobKey', `put ${what}`);
+        assert.equal(await codeOf(store.get(key)), 'InvalidBlobKey', `get ${what}`);
+        assert.equal(await codeOf(store.stat(key)), 'InvalidBlobKey', `stat ${what}`);
+        assert.equal(await codeOf(store.delete(key)), 'InvalidBlobKey', `delete ${what}`);
       }
       assert.deepEqual(await store.list(''), []);
     });
@@ -366,7 +367,7 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       const store = await fresh();
       await store.put('.hid/den', 'x');
       for (const prefix of ['/', '/a', '.', '..', '../', './', 'a/..', 'a/../b', 'a/.', 'a//', 'a\\b', 'a\0', 'd/.n.00112233aabb.tmp/']) {
-        assert.equal(await code(store.list(prefix)), 'InvalidBlobKey', JSON.stringify(prefix));
+        assert.equal(await codeOf(store.list(prefix)), 'InvalidBlobKey', JSON.stringify(prefix));
       }
       for (const prefix of ['', 'a', 'a/', '.h', '.hid/', '.hid/d', 'a/b.']) await store.list(prefix);
       assert.deepEqual(
@@ -400,7 +401,7 @@ export function blobStoreContract(name: string, location: () => Promise<string> 
       assert.equal((await read(store.get('killed/key'))).toString(), 'the old bytes\n');
       await runKilledPut(where, 'killed/new');
       assert.equal(await store.stat('killed/new'), undefined);
-      assert.equal(await code(store.get('killed/new')), 'BlobNotFound');
+      assert.equal(await codeOf(store.get('killed/new')), 'BlobNotFound');
       assert.deepEqual(await summary(store, ''), [
         ['killed/key', 14],
         ['killed/neighbour', 1],
@@ -441,17 +442,6 @@ async function read(stream: Readable | Promise<Readable>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of await stream) parts.push(part as Buffer);
   return Buffer.concat(parts);
-}
-
-/** The UserError code a promise rejects with, or 'ok'. */
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (err) {
-    if (isUserError(err)) return err.code;
-    throw err;
-  }
 }
 
 async function summary(store: BlobStore, prefix: string): Promise<Array<[string, number]>> {
