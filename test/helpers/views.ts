@@ -25,3 +25,23 @@ export function view(over: Partial<ImageView> & Pick<ImageView, 'fingerprint'>):
 
 /** Aliases without descriptions, in the order given. */
 export const alias = (...names: string[]) => names.map((name) => ({name, description: ''}));
+
+/** The fields of LXD 5.0.2's api.Image, in the order it emits them, then img's `files`. */
+export const LXD_IMAGE_FIELDS = [
+  'auto_update',
+  'properties',
+  'public',
+  'expires_at',
+  'profiles',
+  'aliases',
+  'architecture',
+  'cached',
+  'filename',
+  'fingerprint',
+  'size',
+  'type',
+  'created_at',
+  'last_used_at',
+  'uploaded_at',
+  'files',
+];

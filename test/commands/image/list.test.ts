@@ -4,6 +4,7 @@ import {before, describe, test} from 'node:test';
 import {compareRows} from '../../../src/render/table.js';
 import {sampleStore, type SampleStore} from '../../helpers/sample-store.js';
 import {tempDir} from '../../helpers/tmp.js';
+import {LXD_IMAGE_FIELDS} from '../../helpers/views.js';
 
 const work = tempDir();
 let s: SampleStore;
@@ -47,24 +48,7 @@ describe('img image list', () => {
     assert.deepEqual(fps(['local:spli']), [split]);
     assert.deepEqual(fps(['local:', 'spli']), [split]);
     const [obj] = JSON.parse(s.run(['image', 'list', 'split', '--format', 'json']).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(Object.keys(obj!).slice(0, 16), [
-      'auto_update',
-      'properties',
-      'public',
-      'expires_at',
-      'profiles',
-      'aliases',
-      'architecture',
-      'cached',
-      'filename',
-      'fingerprint',
-      'size',
-      'type',
-      'created_at',
-      'last_used_at',
-      'uploaded_at',
-      'files',
-    ]);
+    assert.deepEqual(Object.keys(obj!), LXD_IMAGE_FIELDS);
     assert.equal(obj!.filename, 'root.squashfs');
     assert.equal(obj!.expires_at, '1970-01-01T00:00:00Z');
     assert.equal(obj!.last_used_at, '0001-01-01T00:00:00Z');

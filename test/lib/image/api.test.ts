@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {imagePut, toLxdImage} from '../../../src/lib/image/api.js';
-import {view} from '../../helpers/views.js';
+import {LXD_IMAGE_FIELDS, view} from '../../helpers/views.js';
 
 describe('LXD API shapes', () => {
   const image = view({
@@ -13,24 +13,7 @@ describe('LXD API shapes', () => {
 
   test("toLxdImage: LXD 5.0.2's field order, update_source only when set, files with the digests known", () => {
     const obj = toLxdImage(image);
-    assert.deepEqual(Object.keys(obj), [
-      'auto_update',
-      'properties',
-      'public',
-      'expires_at',
-      'profiles',
-      'aliases',
-      'architecture',
-      'cached',
-      'filename',
-      'fingerprint',
-      'size',
-      'type',
-      'created_at',
-      'last_used_at',
-      'uploaded_at',
-      'files',
-    ]);
+    assert.deepEqual(Object.keys(obj), LXD_IMAGE_FIELDS);
     assert.deepEqual(obj.files, [{role: 'unified', size: 3, compression: 'gzip', format: 'tar', sha256: 'f'.repeat(64), sha1: 'a'.repeat(40)}]);
     const source = {alias: 'x', certificate: '', protocol: 'simplestreams', server: 'https://s', image_type: 'container'};
     assert.deepEqual(Object.keys(toLxdImage({...image, update_source: source})).slice(11, 13), ['update_source', 'type']);
