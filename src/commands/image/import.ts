@@ -1,10 +1,8 @@
 import {Flags} from '@oclif/core';
 import {arg, ImgCommand, formatFlag} from '../../base-command.js';
-import {PROPERTY_RULE, splitProperties} from '../../cli/properties.js';
-import {UsageError} from '../../lib/errors.js';
+import {importArgs} from '../../cli/import-args.js';
+import {PROPERTY_RULE} from '../../cli/properties.js';
 import {toLxdImage} from '../../lib/image/api.js';
-import type {ImageSource} from '../../lib/image/types.js';
-import {isRemoteOnly} from '../../lib/remotes/ref.js';
 import {importImage} from '../../lib/store/import.js';
 
 export default class ImageImport extends ImgCommand {
@@ -34,16 +32,8 @@ The archive is read as LXD reads it: until metadata.yaml and the first rootfs/ e
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageImport);
-    const {properties, rest} = splitProperties(argv as string[]);
     const remotes = await this.openRemotes();
-    // The target remote (`local:`) must exist; only the local store takes imports.
-    for (const target of rest.filter(isRemoteOnly)) remotes.source(target.slice(0, -1));
-    const files = rest.filter((a) => !isRemoteOnly(a));
-    if (files.length === 0 || files.length > 2) throw new UsageError('give one unified image, or a metadata file and a rootfs file');
-    const url = files.find((f) => /^[a-z][a-z0-9+.-]*:\/\//i.test(f));
-    if (url) throw new UsageError(`importing from a URL (${url}) comes with remote support; download the file and import it`);
-    if (files[1] === '-') throw new UsageError('only the first file can be read from stdin');
-    const sources: ImageSource[] = files.map((f) => (f === '-' ? {stream: process.stdin, name: '-'} : {path: f}));
+    const {sources, properties} = importArgs(argv as string[], remotes, process.stdin);
     const progress = this.progress('Importing');
     const image = await importImage(remotes.store, sources, {
       aliases: flags.alias ?? [],

@@ -55,6 +55,12 @@ describe('img image import', () => {
     const asFile = img(['image', 'import', './os=odd.tar.xz', '--alias', 'odd'], {home: join(work, 'home-props2'), cwd: dir});
     assert.equal(asFile.code, 0, asFile.stderr);
     assert.equal(info(join(work, 'home-props2'), 'odd').filename, 'os=odd.tar.xz');
+    const onlyProperty = img(['image', 'import', 'os=odd.tar.xz'], {home: join(work, 'home-props4'), cwd: dir});
+    assert.equal(onlyProperty.code, 2);
+    assert.equal(
+      onlyProperty.stderr,
+      'Error: give one unified image, or a metadata file and a rootfs file (a file whose name has "=" is given with a directory, as ./name=x.tar)\n',
+    );
     assert.equal(img(['image', 'import', files.unified, 'local:'], {home: join(work, 'home-props3')}).code, 0, 'local: names the target remote');
     assert.equal(img(['image', 'import', files.unified, 'elsewhere:'], {home: join(work, 'home-props3')}).code, 1);
   });

@@ -1,0 +1,25 @@
+import type {Readable} from 'node:stream';
+import {UsageError, UserError} from '../lib/errors.js';
+import type {ImageSource} from '../lib/image/types.js';
+import type {Remotes} from '../lib/remotes/index.js';
+import {isRemoteOnly} from '../lib/remotes/ref.js';
+import {splitProperties} from './properties.js';
+
+/**
+ * `img image import`'s positional arguments as lxc reads them: one or two image files (`-` for
+ * stdin, first only), `key=value` properties, and the target remote (`local:`), which must exist.
+ */
+export function importArgs(argv: readonly string[], remotes: Remotes, stdin: Readable): {sources: ImageSource[]; properties: Record<string, string>} {
+  const {properties, rest} = splitProperties(argv);
+  for (const target of rest.filter(isRemoteOnly)) remotes.source(target.slice(0, -1));
+  const files = rest.filter((a) => !isRemoteOnly(a));
+  if (files.length === 0 || files.length > 2) {
+    // A file named x=y.tar reads as a property: say how to give it, since the user meant a file.
+    const hint = files.length === 0 && Object.keys(properties).length > 0 ? 'a file whose name has "=" is given with a directory, as ./name=x.tar' : undefined;
+    throw new UserError('give one unified image, or a metadata file and a rootfs file', {code: 'Usage', ...(hint ? {hint} : {})});
+  }
+  const url = files.find((f) => /^[a-z][a-z0-9+.-]*:\/\//i.test(f));
+  if (url) throw new UsageError(`importing from a URL (${url}) comes with remote support; download the file and import it`);
+  if (files[1] === '-') throw new UsageError('only the first file can be read from stdin');
+  return {sources: files.map((f) => (f === '-' ? {stream: stdin, name: '-'} : {path: f})), properties};
+}
