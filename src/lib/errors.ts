@@ -53,6 +53,16 @@ export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
 
+/** Bytes that are not as long as their source declared: `got` is a count, or words ("more", "at least N"). */
+export function sizeMismatch(what: string, expected: number, got: number | string): UserError {
+  return new UserError(`${what}: size mismatch: expected ${expected} bytes, got ${got}`, {code: 'SizeMismatch'});
+}
+
+/** Bytes whose sha256 is not the one their source declared. */
+export function hashMismatch(what: string, expected: string, got: string | undefined): UserError {
+  return new UserError(`${what}: sha256 mismatch: expected ${expected}, got ${got}`, {code: 'HashMismatch'});
+}
+
 /** Turn common filesystem errors on user-named paths into user errors; rethrow the rest. */
 export function userFsError(err: unknown, what: string): never {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -1,7 +1,7 @@
 import {open, type FileHandle} from 'node:fs/promises';
 import {basename} from 'node:path';
 import {detectFormat, requireFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
-import {InvalidImageError, UsageError, UserError, userFsError} from '../errors.js';
+import {hashMismatch, InvalidImageError, sizeMismatch, UsageError, UserError, userFsError} from '../errors.js';
 import {CHUNK_SIZE, COPY_CHUNK_SIZE, fileChunks, streamChunks} from '../io/chunks.js';
 import {ChunkWriter} from '../io/chunk-writer.js';
 import {fileRoles, FingerprintHasher, type FileHash} from './fingerprint.js';
@@ -192,7 +192,7 @@ async function readOne(
   async function hashAndCopy(chunk: Buffer): Promise<void> {
     size += chunk.length;
     // A source sending more than it declared is refused before the excess is hashed or stored.
-    if (limit !== undefined && size > limit) throw sizeMismatch(label, limit, size, true);
+    if (limit !== undefined && size > limit) throw sizeMismatch(label, limit, 'more');
     hash.update(chunk);
     progress.done += chunk.length;
     opts.onProgress?.(progress.done, progress.total);
@@ -203,11 +203,7 @@ async function readOne(
 
 function checkSha256(src: OpenSource, got: string | undefined): void {
   const want = src.declared.sha256;
-  if (want && want !== got) throw new InvalidImageError(`${src.name}: sha256 mismatch: expected ${want}, got ${got}`, 'HashMismatch');
-}
-
-function sizeMismatch(label: string, expected: number, got: number, more = false): InvalidImageError {
-  return new InvalidImageError(`${label}: size mismatch: expected ${expected} bytes, got ${more ? 'more' : got}`, 'SizeMismatch');
+  if (want && want !== got) throw hashMismatch(src.name, want, got);
 }
 
 function checkRole(format: DetectedFormat, role: FileRole, label: string): void {

@@ -176,14 +176,6 @@ export function blobNotFound(key: string): NotFoundError {
   return new NotFoundError(`No object under key "${key}"`, 'BlobNotFound');
 }
 
-export function sizeMismatch(key: string, declared: number, got: number | string): UserError {
-  return new UserError(`${key}: size mismatch: expected ${declared} bytes, got ${got}`, {code: 'SizeMismatch'});
-}
-
-export function hashMismatch(key: string, declared: string, got: string): UserError {
-  return new UserError(`${key}: sha256 mismatch: expected ${declared}, got ${got}`, {code: 'HashMismatch'});
-}
-
 /**
  * The put's data in chunks that stay valid while ChunkWriter writes them: a stream regrouped into
  * large chunks (io/chunks.ts), bytes already in memory sliced without a copy.

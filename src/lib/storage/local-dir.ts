@@ -19,7 +19,7 @@ import {constants, createReadStream, type Dirent, type Stats} from 'node:fs';
 import {type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rmdir, stat, unlink} from 'node:fs/promises';
 import {dirname, join, resolve, sep} from 'node:path';
 import type {Readable} from 'node:stream';
-import {UserError, userFsError} from '../errors.js';
+import {hashMismatch, sizeMismatch, UserError, userFsError} from '../errors.js';
 import {syncDir, tempNameBeside} from '../io/atomic.js';
 import {ChunkWriter} from '../io/chunk-writer.js';
 import {CHUNK_SIZE} from '../io/chunks.js';
@@ -34,11 +34,9 @@ import {
   type ByteRange,
   dataChunks,
   emptyStream,
-  hashMismatch,
   isKeySegment,
   type PutOptions,
   type PutResult,
-  sizeMismatch,
   sortByKey,
 } from './blob-store.js';
 
