@@ -3,7 +3,7 @@ import {UsageError, UserError} from '../lib/errors.js';
 import type {ImageSource} from '../lib/image/types.js';
 import type {Remotes} from '../lib/remotes/index.js';
 import {isRemoteOnly} from '../lib/remotes/ref.js';
-import {splitProperties} from './properties.js';
+import {FILE_WITH_EQUALS, splitProperties} from './properties.js';
 
 /**
  * `img image import`'s positional arguments as lxc reads them: one or two image files (`-` for
@@ -15,7 +15,7 @@ export function importArgs(argv: readonly string[], remotes: Remotes, stdin: Rea
   const files = rest.filter((a) => !isRemoteOnly(a));
   if (files.length === 0 || files.length > 2) {
     // A file named x=y.tar reads as a property: say how to give it, since the user meant a file.
-    const hint = files.length === 0 && Object.keys(properties).length > 0 ? 'a file whose name has "=" is given with a directory, as ./name=x.tar' : undefined;
+    const hint = files.length === 0 && Object.keys(properties).length > 0 ? FILE_WITH_EQUALS : undefined;
     throw new UserError('give one unified image, or a metadata file and a rootfs file', {code: 'Usage', ...(hint ? {hint} : {})});
   }
   const url = files.find((f) => /^[a-z][a-z0-9+.-]*:\/\//i.test(f));

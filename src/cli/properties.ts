@@ -7,7 +7,8 @@ import {UsageError} from '../lib/errors.js';
  * at the text, never at the filesystem, so an argument means the same whether or not a file of
  * that name exists: a file whose name has an `=` is written with a directory, `./a=b.tar`.
  */
-export const PROPERTY_RULE = 'key=value sets a property; a file whose name contains "=" is given with a directory, as ./name=x.tar';
+export const FILE_WITH_EQUALS = 'a file whose name has "=" is given with a directory, as ./name=x.tar';
+export const PROPERTY_RULE = `key=value sets a property; ${FILE_WITH_EQUALS}`;
 
 export interface SplitArgs {
   properties: Record<string, string>;

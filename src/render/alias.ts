@@ -1,7 +1,5 @@
-import type {AliasEntry, InstanceType} from '../lib/image/types.js';
+import type {ListedAlias} from '../lib/image/types.js';
 import {renderTable, type TableFormat} from './table.js';
-
-type ListedAlias = AliasEntry & {type: InstanceType};
 
 /** An alias as LXD's API gives it (api.ImageAliasesEntry, in its field order). */
 export function aliasObject(a: ListedAlias): {description: string; target: string; name: string; type: string} {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {toLxdImage} from '../../lib/image/api.js';
 import {imageMatches} from '../../lib/image/filter.js';
-import {parseRef} from '../../lib/remotes/ref.js';
+import {remoteAndFilters} from '../../lib/remotes/ref.js';
 import {DEFAULT_COLUMNS, parseColumns, renderImageTable} from '../../render/image.js';
 
 export default class ImageList extends ImgCommand {
@@ -20,15 +20,7 @@ Columns (-c): l shortest alias, L all aliases, f fingerprint (12 characters), F 
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageList);
-    const filters = [...(argv as string[])];
-    let remote = 'local';
-    // As lxc: the first argument may name the remote, alone or glued to a filter (local:ubuntu).
-    if (filters[0]?.includes(':') && !filters[0].includes('=')) {
-      const ref = parseRef(filters[0]);
-      remote = ref.remote;
-      if (ref.name === '') filters.shift();
-      else filters[0] = ref.name;
-    }
+    const {remote, filters} = remoteAndFilters(argv as string[]);
     const columns = parseColumns(flags.columns);
     const images = (await (await this.openRemotes()).source(remote).list()).filter((i) => imageMatches(i, filters));
     if (flags.format === 'json') return this.outJson(images.map(toLxdImage));

@@ -61,6 +61,11 @@ export interface AliasEntry extends Alias {
   target: string;
 }
 
+/** An alias as listings show it: with the type of the image it names. */
+export interface ListedAlias extends AliasEntry {
+  type: InstanceType;
+}
+
 /** An image with its aliases, as commands, sources and the API show it. */
 export interface ImageView extends ImageRecord {
   aliases: Alias[];

@@ -1,4 +1,4 @@
-import type {FileRole, ImageSource, ImageView, InstanceType, AliasEntry} from '../image/types.js';
+import type {FileRole, ImageSource, ImageView, InstanceType, ListedAlias} from '../image/types.js';
 
 /** What an image reference asks for beyond its name: LXD picks among an alias's images by these. */
 export interface ResolveWant {
@@ -21,7 +21,7 @@ export interface Source {
   readonly protocol: string;
   list(): Promise<ImageView[]>;
   /** Aliases the source publishes, by name, with the type of their image. */
-  aliases(): Promise<Array<AliasEntry & {type: InstanceType}>>;
+  aliases(): Promise<ListedAlias[]>;
   /** An alias, fingerprint or unique fingerprint prefix, as LXD resolves it for `want`. */
   resolve(name: string, want?: ResolveWant): Promise<ImageView>;
   info(fingerprint: string): Promise<ImageView>;

@@ -1,4 +1,4 @@
-import type {AliasEntry, InstanceType} from '../image/types.js';
+import type {AliasEntry, ListedAlias} from '../image/types.js';
 import {checkAliasName} from './alias-table.js';
 import {resolveFingerprint} from './resolve.js';
 import type {Store} from './store.js';
@@ -37,8 +37,8 @@ export async function renameAlias(store: Store, from: string, to: string): Promi
 }
 
 /** Aliases that point at stored images, by name, with the type of their image. */
-export async function listAliases(store: Store): Promise<Array<AliasEntry & {type: InstanceType}>> {
-  const out: Array<AliasEntry & {type: InstanceType}> = [];
+export async function listAliases(store: Store): Promise<ListedAlias[]> {
+  const out: ListedAlias[] = [];
   for (const a of (await store.aliases()).all()) {
     const record = await store.readRecord(a.target);
     if (record) out.push({...a, type: record.type});

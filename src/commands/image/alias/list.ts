@@ -1,5 +1,5 @@
 import {arg, ImgCommand, formatFlag} from '../../../base-command.js';
-import {parseRef} from '../../../lib/remotes/ref.js';
+import {remoteAndFilters} from '../../../lib/remotes/ref.js';
 import {aliasObject, renderAliasTable} from '../../../render/alias.js';
 
 export default class AliasList extends ImgCommand {
@@ -11,14 +11,7 @@ export default class AliasList extends ImgCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(AliasList);
-    const filters = [...(argv as string[])];
-    let remote = 'local';
-    // As lxc: the first argument may name the remote, alone or glued to a filter.
-    if (filters[0]?.includes(':')) {
-      const ref = parseRef(filters[0]);
-      remote = ref.remote;
-      filters[0] = ref.name;
-    }
+    const {remote, filters} = remoteAndFilters(argv as string[]);
     const wanted = filters.filter((f) => f !== '');
     const all = await (await this.openRemotes()).source(remote).aliases();
     const aliases = wanted.length === 0 ? all : all.filter((a) => wanted.some((f) => a.name.includes(f) || a.target.includes(f)));
