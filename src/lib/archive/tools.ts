@@ -95,9 +95,9 @@ export class ProcessDuplex extends Duplex {
 }
 
 /** Run a tool to completion; a failure carries its last line of output. */
-export function run(cmd: string, args: string[]): Promise<string> {
+export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(cmd, args, {stdio: ['ignore', 'pipe', 'pipe'], ...(env ? {env} : {})});
     let output = '';
     const keep = (d: Buffer) => {
       output = (output + d.toString('utf8')).slice(-8192);
@@ -111,5 +111,29 @@ export function run(cmd: string, args: string[]): Promise<string> {
       const status = signal ? `killed by ${signal}` : `exit status ${code}`;
       reject(new UserError(`${cmd} failed${last ? `: ${last}` : ` (${status})`}`, {code: 'ToolFailed'}));
     });
+  });
+}
+
+/** Run a tool on `input` and collect its standard output; a failure carries its first line of stderr. */
+export function filter(cmd: string, args: string[], input: Uint8Array): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {stdio: ['pipe', 'pipe', 'pipe']});
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      if (stderr.length < 4096) stderr += s;
+    });
+    child.stdin.on('error', () => {
+      // EPIPE when the tool exits early; its exit status says why.
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? missingToolError(cmd, err) : err));
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(out);
+      const first = stderr.split('\n').find((l) => l.trim() !== '');
+      reject(new Error(`${cmd}: ${first?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`)}`));
+    });
+    child.stdin.end(input);
   });
 }
