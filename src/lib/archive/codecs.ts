@@ -1,8 +1,9 @@
-import {cpus} from 'node:os';
+import {availableParallelism} from 'node:os';
 import {PassThrough, type Duplex} from 'node:stream';
-import {constants as zc, createGunzip, createGzip} from 'node:zlib';
+import {createGunzip} from 'node:zlib';
 import {CHUNK_SIZE} from '../io/chunks.js';
 import type {Compression} from './detect.js';
+import {parallelBzip2, parallelGzip} from './parallel-codecs.js';
 import {ProcessDuplex, run} from './tools.js';
 
 /** The codecs img writes; `lzma` (legacy .tar.lzma) is read but never written. */
@@ -56,7 +57,8 @@ export interface CompressOptions {
 
 /**
  * A stream that compresses with `compression`, deterministically: the same input gives the same
- * bytes on any machine. gzip writes no name or time in its header; xz always uses the
+ * bytes on any machine and with any number of cores. gzip and bzip2 compress fixed-size blocks in
+ * parallel (parallel-codecs.ts), gzip with no name or time in its header; xz always uses the
  * multi-threaded encoder (its block layout, unlike the single-threaded one, does not depend on the
  * thread count); zstd -T0 likewise produces the same frames whatever the number of workers.
  */
@@ -65,7 +67,7 @@ export async function createCompressor(compression: WriteCompression, opts: Comp
     case 'none':
       return new PassThrough({highWaterMark: CHUNK_SIZE});
     case 'gzip':
-      return createGzip({level: opts.level ?? zc.Z_DEFAULT_COMPRESSION, chunkSize: 256 * 1024});
+      return parallelGzip(opts.level ?? 6);
     case 'xz': {
       const level = opts.level ?? 6;
       // The system's xz (5.4+) encodes the very same bytes as lzma-native's bundled liblzma 5.2.3
@@ -75,13 +77,13 @@ export async function createCompressor(compression: WriteCompression, opts: Comp
       const lzma = await loadLzma();
       return lzma.createStream('easyEncoder', {
         preset: level,
-        threads: Math.max(1, cpus().length),
+        threads: availableParallelism(),
         check: lzma.CHECK_CRC64,
         synchronous: false,
       }) as unknown as Duplex;
     }
     case 'bzip2':
-      return new ProcessDuplex('bzip2', ['-c', '-q', `-${opts.level ?? 9}`], 'bzip2');
+      return parallelBzip2(opts.level ?? 9);
     case 'zstd':
       return new ProcessDuplex('zstd', ['-c', '-q', '--no-progress', '-T0', `-${opts.level ?? 3}`], 'zstd');
   }
