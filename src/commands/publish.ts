@@ -2,7 +2,7 @@ import {arg, ImgCommand} from '../base-command.js';
 import {PROPERTY_RULE} from '../cli/properties.js';
 import {publishFlags, publishOptions} from '../cli/publish.js';
 import {publishImage} from '../lib/store/publish.js';
-import {formatBytes} from '../render/progress.js';
+import {formatBytes, showBuild} from '../render/progress.js';
 
 export default class Publish extends ImgCommand {
   static override summary = 'Build an image from a root filesystem and add it to the store';
@@ -23,14 +23,14 @@ Output is reproducible: entries are sorted, owners numeric, and with SOURCE_DATE
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Publish);
     const options = publishOptions(flags, argv as string[], process.env);
-    const progress = this.progress('Packing');
+    const progress = this.progress('Publishing');
     const result = await publishImage(await this.openStore(), {
       ...options,
       onWarning: (w) => {
         progress.clear();
         this.warning(w);
       },
-      onProgress: (n) => progress.update(n),
+      onProgress: showBuild(progress),
     });
     progress.clear();
     const note = result.existed ? ' (already in the store)' : '';

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   EditorFailed: {exit: 1, summary: 'the editor started by img image edit exited with an error'},
   ToolMissing: {exit: 1, summary: 'a system tool img runs (zstd, bzip2, mksquashfs…) is not installed'},
   ToolFailed: {exit: 1, summary: 'a system tool img runs failed'},
+  FileChanged: {exit: 1, summary: 'a file of the tree being packed changed meanwhile (grew, shrank or was replaced)'},
   // the store
   ImageNotFound: {exit: 3, summary: 'no image has that alias, fingerprint or fingerprint prefix'},
   AliasNotFound: {exit: 3, summary: 'no such alias'},

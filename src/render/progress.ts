@@ -1,3 +1,5 @@
+import type {BuildProgress} from '../lib/image/build.js';
+
 /**
  * One progress line on stderr, redrawn in place, only when stderr is a terminal: piped output and
  * logs stay clean. Never on stdout, so `--format json` output is never mixed with it.
@@ -5,10 +7,10 @@
 export class Progress {
   private last = 0;
   private shown = false;
-  private readonly start = Date.now();
+  private start = Date.now();
 
   constructor(
-    private readonly label: string,
+    private label: string,
     private readonly enabled: boolean,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
@@ -26,6 +28,16 @@ export class Progress {
     const rate = `${formatBytes(done / secs)}/s`;
     const part = total ? `${Math.floor((done / total) * 100)}% (${formatBytes(done)}/${formatBytes(total)})` : formatBytes(done);
     this.stream.write(`\r\x1b[K${this.label}: ${part} ${rate}`);
+    this.shown = true;
+  }
+
+  /** Go on under another label (the next phase of the work): the rate starts again. */
+  phase(label: string): void {
+    this.label = label;
+    this.start = Date.now();
+    this.last = 0;
+    if (!this.enabled) return;
+    this.stream.write(`\r\x1b[K${label}…`);
     this.shown = true;
   }
 
@@ -51,4 +63,18 @@ export function formatBytes(n: number): string {
     u++;
   }
   return `${v.toFixed(u === 0 ? 0 : 2)}${units[u]}`;
+}
+
+const BUILD_PHASES: Record<BuildProgress['phase'], string> = {pack: 'Image pack', squashfs: 'Squashfs (mksquashfs)', hash: 'Hashing'};
+
+/** Show a build's phases as lxc publish does ("Image pack: 54% … 180.20MB/s"). */
+export function showBuild(progress: Progress): (p: BuildProgress) => void {
+  let phase: BuildProgress['phase'] | undefined;
+  return (p) => {
+    if (p.phase !== phase) {
+      phase = p.phase;
+      progress.phase(BUILD_PHASES[p.phase]);
+    }
+    if (p.done > 0 || p.total !== undefined) progress.update(p.done, p.total);
+  };
 }

@@ -1,11 +1,13 @@
 // `img publish --rootfs` as users drive it (LXD's verdict on its images is in
 // test/interop/lxd-fingerprints.test.ts; the builder's details in test/lib/build.test.ts).
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
-import {readdirSync, writeFileSync} from 'node:fs';
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {once} from 'node:events';
+import {mkdirSync, readdirSync, writeFileSync} from 'node:fs';
+import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
-import {fingerprintIn, img, isCleanError} from '../helpers/cli.js';
+import {fingerprintIn, hasCommand, img, imgAsync, IMG_BIN, isCleanError} from '../helpers/cli.js';
 import {makeImageTree} from '../helpers/images.js';
 import {tempDir} from '../helpers/tmp.js';
 
@@ -103,6 +105,82 @@ describe('img publish', () => {
     const m = img(['publish', '--rootfs', join(work, 'nowhere')], {home});
     assert.equal(m.code, 1);
     assert.equal(m.stderr, `Error: ${join(work, 'nowhere')}: no such file or directory\n`);
+    assert.equal(img(['image', 'list', '--format', 'json'], {home}).stdout, '[]\n');
+    assert.deepEqual(readdirSync(join(home, 'tmp')), []);
+  });
+});
+
+describe('img publish: the same fingerprint on one core and on two (taskset)', () => {
+  const cores = availableParallelism();
+  const skip = !hasCommand('taskset') ? 'taskset is not installed' : cores < 2 ? 'needs 2 cores' : false;
+  // 26 MiB: several gzip blocks and bzip2 pieces, two xz blocks (24 MiB each at -6), zstd jobs on
+  // each core. Each file repeats one 64 KiB run of numbered lines: xz, slow on text here (2 MB/s),
+  // goes through long repeats at 15 MB/s.
+  const big = join(work, 'big-tree');
+  if (!skip) {
+    mkdirSync(join(big, 'usr/lib'), {recursive: true});
+    const lines: string[] = [];
+    for (let i = 0, n = 0; n < 64 << 10; i++) {
+      const line = `entry ${i} of the synthetic tree, value ${((i * 2654435761) >>> 0).toString(16)}\n`;
+      lines.push(line);
+      n += line.length;
+    }
+    const run = lines.join('');
+    for (let f = 0; f < 26; f++) writeFileSync(join(big, 'usr/lib', `lib${f}.so`), Array.from({length: 16}, (_, k) => `file ${f} part ${k}\n${run}`).join(''));
+    for (let f = 0; f < 300; f++) writeFileSync(join(big, 'usr', `doc${f}`), `small file ${f}\n`.repeat(f));
+  }
+  const pinned = (cpus: string, args: string[], home: string) => {
+    const r = spawnSync('taskset', ['-c', cpus, process.execPath, IMG_BIN, ...args], {
+      env: {...process.env, IMG_HOME: home, SOURCE_DATE_EPOCH: '1700000000'},
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return fingerprintIn(r.stdout)!;
+  };
+
+  test('taskset really changes the cores a process sees', {skip}, () => {
+    const seen = (cpus: string) => spawnSync('taskset', ['-c', cpus, process.execPath, '-p', 'os.availableParallelism()'], {encoding: 'utf8'}).stdout.trim();
+    assert.deepEqual([seen('0'), seen('0,1')], ['1', '2']);
+  });
+
+  for (const [compression, format, rootfsFormat] of [
+    ['none', 'unified', 'tar'],
+    ['gzip', 'unified', 'tar'],
+    ['xz', 'unified', 'tar'],
+    ['bzip2', 'unified', 'tar'],
+    ['zstd', 'unified', 'tar'],
+    ['gzip', 'split', 'squashfs'],
+    ['xz', 'split', 'squashfs'],
+    ['zstd', 'split', 'squashfs'],
+  ] as const) {
+    test(`${format} ${compression} ${rootfsFormat}`, {skip}, () => {
+      const args = ['publish', '--rootfs', big, '--compression', compression, '--format', format, '--rootfs-format', rootfsFormat];
+      const one = pinned('0', args, join(work, `cores-1-${compression}-${rootfsFormat}`));
+      const two = pinned('0,1', args, join(work, `cores-2-${compression}-${rootfsFormat}`));
+      assert.equal(two, one);
+    });
+  }
+});
+
+describe('img publish: a file that changes while it is packed', () => {
+  test('fails in one line, and leaves nothing in the store or its tmp', async () => {
+    const home = join(work, 'home-changing');
+    const dir = join(work, 'changing');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'log'), Buffer.alloc(64 << 20));
+    const child = spawn(process.execPath, [
+      '-e',
+      "const fs=require('fs');const fd=fs.openSync(process.argv[1],'a');process.stdout.write('go');for(;;)fs.writeSync(fd,'x')",
+      join(dir, 'log'),
+    ]);
+    await once(child.stdout, 'data');
+    try {
+      const r = await imgAsync(['publish', '--rootfs', dir, '--compression', 'zstd'], {home});
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^Error: \/.*\/log: changed while it was packed \(it was \d+ bytes and grew\)\n$/);
+    } finally {
+      child.kill('SIGKILL');
+    }
     assert.equal(img(['image', 'list', '--format', 'json'], {home}).stdout, '[]\n');
     assert.deepEqual(readdirSync(join(home, 'tmp')), []);
   });

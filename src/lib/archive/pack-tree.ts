@@ -1,18 +1,27 @@
-import {createReadStream} from 'node:fs';
-import {lstat, readdir, readlink} from 'node:fs/promises';
+/**
+ * Packing directory trees into a tar stream at the speed of the data. A root filesystem is
+ * thousands of small files: the cost is in per-file machinery, not in bytes, so each file is
+ * opened, read straight into the output chunk with as few read(2) calls as its size needs, and
+ * closed — synchronously, as GNU tar does. On a hot page cache that walks and reads a 211 MB,
+ * 10,198-entry Debian tree in 0.2 s, where a read stream and a pipeline per file took 11 s
+ * (bench/README.md). The event loop runs between output chunks, so the compressor and the writer
+ * downstream keep going.
+ */
+import {closeSync, constants as fsc, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats} from 'node:fs';
 import {join} from 'node:path';
-import {pipeline} from 'node:stream/promises';
-import type * as tar from 'tar-stream';
-import {UserError} from '../errors.js';
+import type {Writable} from 'node:stream';
+import {setImmediate as tick} from 'node:timers/promises';
+import {UserError, userFsError} from '../errors.js';
 import {CHUNK_SIZE} from '../io/chunks.js';
-
-type TarHeader = Parameters<tar.Pack['entry']>[0];
+import {BLOCK, encodeHeader, END_OF_ARCHIVE, padding, type EntryType, type TarEntry} from './tar-header.js';
 
 export interface PackOptions {
   /** Every entry gets this mtime (seconds) — SOURCE_DATE_EPOCH — instead of the file's own. */
   mtime?: number;
   /** Record every entry as owned by root (like mksquashfs -all-root), not by its numeric owner. */
   allRoot?: boolean;
+  /** Called with the number of file-data bytes just packed (not headers, not padding). */
+  onData?: (bytes: number) => void;
 }
 
 /** Byte order of UTF-8 names, as `LC_ALL=C sort` and mksquashfs order them. */
@@ -24,78 +33,236 @@ export function byteOrder(a: string, b: string): number {
 const major = (rdev: number): number => Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
 const minor = (rdev: number): number => Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
 
-function entry(pack: tar.Pack, header: TarHeader): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry(header, (err) => (err ? reject(err) : resolve()));
+/** Sorted children of a directory, each with its lstat. */
+function children(path: string): Array<{name: string; full: string; st: Stats}> {
+  const names = readdirSync(path);
+  const keyed = names.map((name) => ({name, key: Buffer.from(name)}));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map(({name}) => {
+    const full = join(path, name);
+    return {name, full, st: lstatSync(full)};
   });
 }
 
-/**
- * Add the tree at `dir` to `pack` under `prefix` ("rootfs/", "./", "templates/"), sorted by name
- * at every level, with numeric owners and no user or group names, so the same tree packs to the
- * same bytes. Hard links inside the tree become tar links; sockets are skipped (as tar does).
- * The `prefix` directory itself is written first, carrying `dir`'s own mode and owner.
- */
-export async function packTree(pack: tar.Pack, dir: string, prefix: string, opts: PackOptions = {}): Promise<void> {
-  const links = new Map<string, string>();
-  const top = await lstat(dir);
-  if (!top.isDirectory()) throw new UserError(`${dir}: not a directory`, {code: 'NotDirectory'});
-  await entry(pack, header(prefix, top, opts, 'directory'));
-  await walk(dir, prefix);
-
-  async function walk(path: string, name: string): Promise<void> {
-    const children = (await readdir(path)).sort(byteOrder);
-    for (const child of children) {
-      const full = join(path, child);
-      const st = await lstat(full);
-      const rel = name + child;
-      if (st.isDirectory()) {
-        await entry(pack, header(`${rel}/`, st, opts, 'directory'));
-        await walk(full, `${rel}/`);
-      } else if (st.isSymbolicLink()) {
-        await entry(pack, {...header(rel, st, opts, 'symlink'), linkname: await readlink(full)});
-      } else if (st.isFile()) {
-        const key = `${st.dev}:${st.ino}`;
-        const first = st.nlink > 1 ? links.get(key) : undefined;
-        if (first !== undefined) {
-          await entry(pack, {...header(rel, st, opts, 'link'), linkname: first});
-          continue;
+/** The bytes of file data packing `dir` reads (each hard-linked file once), for progress. */
+export function treeBytes(dir: string): number {
+  let total = 0;
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    for (const c of children(path)) {
+      if (c.st.isDirectory()) visit(c.full);
+      else if (c.st.isFile()) {
+        if (c.st.nlink > 1) {
+          const key = `${c.st.dev}:${c.st.ino}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
         }
-        if (st.nlink > 1) links.set(key, rel);
-        const sink = pack.entry({...header(rel, st, opts, 'file'), size: st.size});
-        // tar-stream checks the byte count against the header: a file that changes while it is
-        // packed fails the build instead of producing a corrupt archive.
-        await pipeline(createReadStream(full, {highWaterMark: CHUNK_SIZE}), sink);
-      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-        const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
-        await entry(pack, {...header(rel, st, opts, type), devmajor: major(st.rdev), devminor: minor(st.rdev)});
-      } else if (st.isFIFO()) {
-        await entry(pack, header(rel, st, opts, 'fifo'));
+        total += c.st.size;
       }
     }
+  };
+  try {
+    visit(dir);
+  } catch (err) {
+    userFsError(err, (err as NodeJS.ErrnoException).path ?? dir);
+  }
+  return total;
+}
+
+/**
+ * Writes a tar stream into `out` in CHUNK_SIZE chunks, each a buffer of its own (so `out` may keep
+ * it: a compressor's pipe or a file write still in flight holds it safely). Waits for 'drain'
+ * when `out` asks; an error on `out` (the compressor died, the disk is full) ends packing with
+ * that error.
+ */
+export class TarPacker {
+  private buf = Buffer.allocUnsafe(CHUNK_SIZE);
+  private fill = 0;
+  private failed: Error | undefined;
+  private readonly onError = (err: Error) => {
+    this.failed ??= err;
+  };
+
+  constructor(private readonly out: Writable) {
+    out.on('error', this.onError);
+  }
+
+  /** One in-memory file (metadata.yaml) owned by root. */
+  async addBuffer(name: string, data: Uint8Array, mtime: number, mode = 0o644): Promise<void> {
+    await this.put(encodeHeader({name, type: 'file', mode, uid: 0, gid: 0, mtime, size: data.length}));
+    await this.put(data);
+    await this.pad(data.length);
+  }
+
+  /**
+   * Add the tree at `dir` under `prefix` ("rootfs/", "./", "templates/"), sorted by name at
+   * every level, with numeric owners and no user or group names, so the same tree packs to the
+   * same bytes. Hard links inside the tree become tar links; sockets are skipped (as tar does).
+   * The `prefix` directory itself comes first, with `dir`'s own mode and owner.
+   */
+  async addTree(dir: string, prefix: string, opts: PackOptions = {}): Promise<void> {
+    let top: Stats;
+    try {
+      top = lstatSync(dir);
+    } catch (err) {
+      userFsError(err, dir);
+    }
+    if (!top.isDirectory()) throw new UserError(`${dir}: not a directory`, {code: 'NotDirectory'});
+    const links = new Map<string, string>();
+    const header = (name: string, st: Stats, type: EntryType, extra: Partial<TarEntry> = {}): Buffer =>
+      encodeHeader({
+        name,
+        type,
+        mode: st.mode & 0o7777,
+        uid: opts.allRoot ? 0 : st.uid,
+        gid: opts.allRoot ? 0 : st.gid,
+        mtime: opts.mtime ?? Math.floor(st.mtimeMs / 1000),
+        size: 0,
+        ...extra,
+      });
+    const walk = async (path: string, name: string): Promise<void> => {
+      for (const {name: child, full, st} of children(path)) {
+        const rel = name + child;
+        if (st.isDirectory()) {
+          await this.put(header(`${rel}/`, st, 'directory'));
+          await walk(full, `${rel}/`);
+        } else if (st.isSymbolicLink()) {
+          await this.put(header(rel, st, 'symlink', {linkname: readlinkSync(full)}));
+        } else if (st.isFile()) {
+          const key = `${st.dev}:${st.ino}`;
+          const first = st.nlink > 1 ? links.get(key) : undefined;
+          if (first !== undefined) {
+            await this.put(header(rel, st, 'link', {linkname: first}));
+            continue;
+          }
+          if (st.nlink > 1) links.set(key, rel);
+          await this.put(header(rel, st, 'file', {size: st.size}));
+          await this.putFile(full, st.size, opts.onData);
+        } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+          const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
+          await this.put(header(rel, st, type, {devmajor: major(st.rdev), devminor: minor(st.rdev)}));
+        } else if (st.isFIFO()) {
+          await this.put(header(rel, st, 'fifo'));
+        }
+      }
+    };
+    await this.put(header(prefix, top, 'directory'));
+    try {
+      await walk(dir, prefix);
+    } catch (err) {
+      if (err instanceof UserError || this.failed === err) throw err;
+      userFsError(err, (err as NodeJS.ErrnoException).path ?? dir);
+    }
+  }
+
+  /** End the archive (two zero blocks) and hand over the last chunk. `out` is not ended. */
+  async finish(): Promise<void> {
+    await this.put(END_OF_ARCHIVE);
+    if (this.fill > 0) await this.emit();
+    this.out.off('error', this.onError);
+    if (this.failed) throw this.failed;
+  }
+
+  /** Stop listening to `out` (after a failure, before it is destroyed). */
+  release(): void {
+    this.out.off('error', this.onError);
+  }
+
+  private async put(src: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < src.length) {
+      const n = Math.min(src.length - offset, this.buf.length - this.fill);
+      this.buf.set(src.subarray(offset, offset + n), this.fill);
+      this.fill += n;
+      offset += n;
+      if (this.fill === this.buf.length) await this.emit();
+    }
+  }
+
+  private async pad(size: number): Promise<void> {
+    const n = padding(size);
+    if (n > 0) await this.put(ZEROS.subarray(0, n));
+  }
+
+  /**
+   * A regular file's data, read straight into the output chunk. Each read asks for all the room
+   * the chunk has, past the size lstat gave, so that a file that grew shows in the same call; a
+   * short read at that size is the end of the file. The header already promised `size` bytes:
+   * a file that grew or shrank meanwhile fails the build rather than making a corrupt archive.
+   */
+  private async putFile(path: string, size: number, onData: ((n: number) => void) | undefined): Promise<void> {
+    const fd = openFile(path);
+    let position = 0;
+    try {
+      for (;;) {
+        if (this.fill === this.buf.length) await this.emit();
+        const room = this.buf.length - this.fill;
+        const n = readSync(fd, this.buf, this.fill, room, position);
+        if (n === 0) break;
+        position += n;
+        if (position > size) throw changed(path, size, 'grew');
+        this.fill += n;
+        onData?.(n);
+        if (n < room && position === size) break;
+      }
+      if (position < size) throw changed(path, size, `shrank to ${position} bytes`);
+    } catch (err) {
+      if (err instanceof UserError || this.failed === err) throw err;
+      userFsError(err, path);
+    } finally {
+      closeSync(fd);
+    }
+    await this.pad(size);
+  }
+
+  private async emit(): Promise<void> {
+    const chunk = this.fill === this.buf.length ? this.buf : this.buf.subarray(0, this.fill);
+    this.buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.fill = 0;
+    if (this.failed) throw this.failed;
+    if (this.out.write(chunk)) await tick();
+    else await drained(this.out, () => this.failed);
+    if (this.failed) throw this.failed;
   }
 }
 
-function header(name: string, st: Awaited<ReturnType<typeof lstat>>, opts: PackOptions, type: tar.Header['type']): TarHeader {
-  const mtime = opts.mtime ?? Math.floor(Number(st.mtimeMs) / 1000);
-  return {
-    name,
-    type,
-    mode: Number(st.mode) & 0o7777,
-    uid: opts.allRoot ? 0 : Number(st.uid),
-    gid: opts.allRoot ? 0 : Number(st.gid),
-    uname: '',
-    gname: '',
-    mtime: new Date(mtime * 1000),
-    size: 0,
-  };
+const ZEROS = Buffer.alloc(BLOCK);
+
+function openFile(path: string): number {
+  try {
+    // O_NOFOLLOW: a file replaced by a symlink since lstat must not be followed out of the tree.
+    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new UserError(`${path}: changed while it was packed (no longer a regular file)`, {code: 'FileChanged'});
+    }
+    return fd;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new UserError(`${path}: changed while it was packed (now a symlink)`, {code: 'FileChanged'});
+    userFsError(err, path);
+  }
 }
 
-/** Add one in-memory file (metadata.yaml) owned by root. */
-export function packBuffer(pack: tar.Pack, name: string, data: Uint8Array, mtime: number, mode = 0o644): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pack.entry({name, type: 'file', mode, uid: 0, gid: 0, uname: '', gname: '', mtime: new Date(mtime * 1000), size: data.length}, Buffer.from(data), (err) =>
-      err ? reject(err) : resolve(),
-    );
+function changed(path: string, size: number, how: string): UserError {
+  return new UserError(`${path}: changed while it was packed (it was ${size} bytes and ${how})`, {code: 'FileChanged'});
+}
+
+/** Wait for 'drain'; a failure or close of `out` meanwhile ends the wait with its error. */
+async function drained(out: Writable, failure: () => Error | undefined): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('error', onFail);
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onFail = (err: Error) => done(err);
+    const onClose = () => done(failure() ?? new Error('the output closed before the archive was written'));
+    out.on('drain', onDrain);
+    out.on('error', onFail);
+    out.on('close', onClose);
   });
 }

@@ -1,13 +1,12 @@
 import {constants as fsc} from 'node:fs';
 import {cp, mkdir, open, readFile, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
-import {pipeline} from 'node:stream/promises';
+import {finished, pipeline} from 'node:stream/promises';
 import {fileURLToPath} from 'node:url';
-import * as tar from 'tar-stream';
 import {parse as parseYaml} from 'yaml';
 import {createCompressor, type WriteCompression} from '../archive/codecs.js';
 import {detectFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
-import {packBuffer, packTree, type PackOptions} from '../archive/pack-tree.js';
+import {TarPacker, treeBytes, type PackOptions} from '../archive/pack-tree.js';
 import {makeSquashfs} from '../archive/squashfs.js';
 import {UsageError, UserError, userFsError} from '../errors.js';
 import {hashFile} from '../io/hash-file.js';
@@ -39,7 +38,17 @@ export interface BuildOptions extends WarnOptions {
   allRoot?: boolean;
   /** SOURCE_DATE_EPOCH: fixes the creation date and every entry's mtime, for reproducible images. */
   sourceDateEpoch?: number;
-  onProgress?: (bytesWritten: number) => void;
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+/**
+ * Where a build is: packing (`done` of `total` bytes of the rootfs's files read), mksquashfs
+ * running (no figures), or hashing its output.
+ */
+export interface BuildProgress {
+  phase: 'pack' | 'squashfs' | 'hash';
+  done: number;
+  total?: number;
 }
 
 export interface BuiltFile {
@@ -108,55 +117,69 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
   if (opts.allRoot) pack.allRoot = true;
   const hasher = new FingerprintHasher();
   const made: Array<Omit<BuiltFile, 'sha256'>> = [];
-  let written = 0;
-  const onBytes = (n: number) => {
-    written += n;
-    opts.onProgress?.(written);
-  };
+  const progress = opts.onProgress;
+  const total = progress ? treeBytes(opts.rootfs) : 0;
+  let packed = 0;
+  if (progress) {
+    pack.onData = (n: number) => {
+      packed += n;
+      progress({phase: 'pack', done: packed, total});
+    };
+  }
 
-  const writeTar = async (role: FileRole, fill: (p: tar.Pack) => Promise<void>): Promise<void> => {
+  const writeTar = async (role: FileRole, fill: (p: TarPacker) => Promise<void>): Promise<void> => {
     const path = join(workDir, role);
     const hash = hasher.file(role, {own: true});
     const handle = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
     try {
-      const sink = new HashSink(handle, [hash], onBytes);
-      const p = tar.pack();
-      const producer = fill(p).then(
-        () => p.finalize(),
-        (err: unknown) => {
-          p.destroy(err as Error);
-          throw err;
-        },
-      );
-      await Promise.all([producer, pipeline(p, await createCompressor(opts.compression), sink)]);
+      const sink = new HashSink(handle, [hash]);
+      // Uncompressed, the packer's chunks go straight to the hash and the file.
+      const compressor = opts.compression === 'none' ? undefined : await createCompressor(opts.compression);
+      const head = compressor ?? sink;
+      const flow = compressor ? pipeline(compressor, sink) : finished(sink);
+      flow.catch(() => undefined);
+      const packer = new TarPacker(head);
+      try {
+        await fill(packer);
+        await packer.finish();
+        head.end();
+      } catch (err) {
+        packer.release();
+        head.destroy(err as Error);
+        await flow.catch(() => undefined);
+        throw err;
+      }
+      await flow;
       made.push(await builtFile(role, path, sink.bytes));
     } finally {
       await handle.close();
     }
   };
-  const packMetadata = async (p: tar.Pack) => {
-    await packBuffer(p, 'metadata.yaml', metadataBytes, metaTime);
-    if (templatesDir) await packTree(p, templatesDir, 'templates/', {mtime: mtime ?? metaTime, allRoot: true});
+  const packMetadata = async (p: TarPacker) => {
+    await p.addBuffer('metadata.yaml', metadataBytes, metaTime);
+    if (templatesDir) await p.addTree(templatesDir, 'templates/', {mtime: mtime ?? metaTime, allRoot: true});
   };
 
   if (opts.layout === 'unified') {
     if (opts.rootfsFormat === 'squashfs') throw new UsageError('a squashfs rootfs needs --format split (a unified image is one tarball)', 'Usage');
     await writeTar('unified', async (p) => {
       await packMetadata(p);
-      await packTree(p, opts.rootfs, 'rootfs/', pack);
+      await p.addTree(opts.rootfs, 'rootfs/', pack);
     });
   } else {
     await writeTar('metadata', packMetadata);
     if (opts.rootfsFormat === 'tar') {
-      await writeTar('rootfs', (p) => packTree(p, opts.rootfs, './', pack));
+      await writeTar('rootfs', (p) => p.addTree(opts.rootfs, './', pack));
     } else {
       const path = join(workDir, 'rootfs');
       const sq: Parameters<typeof makeSquashfs>[2] = {compression: opts.compression, mkfsTime: metaTime};
       if (mtime !== undefined) sq.allTime = mtime;
       if (opts.allRoot) sq.allRoot = true;
+      progress?.({phase: 'squashfs', done: 0});
       await makeSquashfs(opts.rootfs, path, sq);
       const hash = hasher.file('rootfs', {own: true});
-      made.push(await builtFile('rootfs', path, await hashFile(path, [hash], onBytes)));
+      const size = (await stat(path)).size;
+      made.push(await builtFile('rootfs', path, await hashFile(path, [hash], progress ? (n) => progress({phase: 'hash', done: n, total: size}) : undefined)));
     }
   }
   if (templatesDir && templatesDir !== opts.templates) await rm(templatesDir, {recursive: true, force: true});

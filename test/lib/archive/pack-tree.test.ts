@@ -1,14 +1,31 @@
 // src/lib/archive/pack-tree.ts: trees packed through every codec img writes, then read back by
-// the SYSTEM tools (gzip/xz/bzip2/zstd -d and GNU tar -tv), which are independent of img.
+// the SYSTEM tools (gzip/xz/bzip2/zstd -d and GNU tar -tv), which are independent of img; the
+// same bytes as the tar-stream packer img used before; files that change while packed.
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
-import {createWriteStream, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync, chmodSync, chownSync, lchownSync} from 'node:fs';
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
+import {once} from 'node:events';
+import {
+  createWriteStream,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  chmodSync,
+  chownSync,
+  lchownSync,
+} from 'node:fs';
 import {join} from 'node:path';
+import {PassThrough} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {describe, test} from 'node:test';
 import * as tar from 'tar-stream';
 import {createCompressor, WRITE_COMPRESSIONS, type WriteCompression} from '../../../src/lib/archive/codecs.js';
-import {byteOrder, packBuffer, packTree, type PackOptions} from '../../../src/lib/archive/pack-tree.js';
+import {byteOrder, TarPacker, treeBytes, type PackOptions} from '../../../src/lib/archive/pack-tree.js';
 import {UserError} from '../../../src/lib/errors.js';
 import {tempDir} from '../../helpers/tmp.js';
 
@@ -28,15 +45,23 @@ async function packTo(
   prefix: string,
   compression: WriteCompression,
   opts: PackOptions = {},
-  extra?: (p: tar.Pack) => Promise<void>,
+  extra?: (p: TarPacker) => Promise<void>,
 ): Promise<Buffer> {
-  const p = tar.pack();
-  const producer = (async () => {
+  const compressor = await createCompressor(compression);
+  const flow = pipeline(compressor, createWriteStream(out));
+  flow.catch(() => undefined);
+  const p = new TarPacker(compressor);
+  try {
     if (extra) await extra(p);
-    await packTree(p, dir, prefix, opts);
-    p.finalize();
-  })();
-  await Promise.all([producer, pipeline(p, await createCompressor(compression), createWriteStream(out))]);
+    await p.addTree(dir, prefix, opts);
+    await p.finish();
+    compressor.end();
+  } catch (err) {
+    p.release();
+    compressor.destroy();
+    throw err;
+  }
+  await flow;
   return readFileSync(out);
 }
 
@@ -141,7 +166,7 @@ const NAMES = [
   'rootfs/é',
 ];
 
-describe('packTree through every codec, read back by the system tools', () => {
+describe('TarPacker.addTree through every codec, read back by the system tools', () => {
   const work = tempDir();
   const tree = makeTree(join(work, 'tree'));
 
@@ -233,10 +258,10 @@ describe('packTree through every codec, read back by the system tools', () => {
     );
   });
 
-  test('packBuffer adds one root-owned file; entries keep the order they were added in', async () => {
+  test('addBuffer adds one root-owned file; entries keep the order they were added in', async () => {
     const out = join(work, 'meta.tar.gz');
     const meta = Buffer.from('architecture: x86_64\ncreation_date: 1700000000\n');
-    await packTo(out, join(tree, 'etc'), 'templates/', 'gzip', {mtime: 1700000000, allRoot: true}, (p) => packBuffer(p, 'metadata.yaml', meta, 1700000000));
+    await packTo(out, join(tree, 'etc'), 'templates/', 'gzip', {mtime: 1700000000, allRoot: true}, (p) => p.addBuffer('metadata.yaml', meta, 1700000000));
     const plain = systemDecompress(out, 'gzip');
     const list = gnuList(plain);
     assert.deepEqual(
@@ -247,13 +272,13 @@ describe('packTree through every codec, read back by the system tools', () => {
     assert.equal(execFileSync('tar', ['-xOf', '-', 'metadata.yaml'], {input: plain}).toString(), meta.toString());
   });
 
-  test('packBuffer with another mode', async () => {
+  test('addBuffer with another mode', async () => {
     const out = join(work, 'mode.tar');
-    const p = tar.pack();
-    const done = pipeline(p, createWriteStream(out));
-    await packBuffer(p, 'run.sh', Buffer.from('#!/bin/sh\n'), 0, 0o755);
-    p.finalize();
-    await done;
+    const file = createWriteStream(out);
+    const p = new TarPacker(file);
+    await p.addBuffer('run.sh', Buffer.from('#!/bin/sh\n'), 0, 0o755);
+    await p.finish();
+    await new Promise((resolve) => file.end(resolve));
     assert.deepEqual(
       gnuList(readFileSync(out)).map((e) => [e.mode, e.time, e.name]),
       [['-rwxr-xr-x', '1970-01-01 00:00:00', 'run.sh']],
@@ -261,9 +286,8 @@ describe('packTree through every codec, read back by the system tools', () => {
   });
 
   test('a path that is not a directory is refused with NotDirectory', async () => {
-    const p = tar.pack();
-    p.resume();
-    await assert.rejects(packTree(p, join(tree, 'etc/hostname'), 'rootfs/'), (err: unknown) => {
+    const p = new TarPacker(new PassThrough().resume());
+    await assert.rejects(p.addTree(join(tree, 'etc/hostname'), 'rootfs/'), (err: unknown) => {
       assert.ok(err instanceof UserError);
       assert.equal(err.code, 'NotDirectory');
       assert.equal(err.message, `${join(tree, 'etc/hostname')}: not a directory`);
@@ -280,5 +304,165 @@ describe('byteOrder', () => {
       .split('\n');
     assert.deepEqual([...names].sort(byteOrder), expected);
     assert.deepEqual(expected, ['10', '9', 'B', '_u', 'a', 'a-b', 'b', 'z', 'é', '\uff01', '\u{1f600}']);
+  });
+});
+
+/** The packer img used before TarPacker (tar-stream, a read stream per file): the reference for its bytes. */
+async function tarStreamPack(dir: string, prefix: string, mtime: number): Promise<Buffer> {
+  const p = tar.pack();
+  const links = new Map<string, string>();
+  const add = (header: Pick<tar.Header, 'name' | 'type' | 'mode' | 'uid' | 'gid'> & Partial<tar.Header>, body?: Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      p.entry({size: 0, ...header, uname: '', gname: '', mtime: new Date(mtime * 1000)}, body ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+    });
+  const walk = async (path: string, name: string) => {
+    for (const child of readdirSync(path).sort(byteOrder)) {
+      const full = join(path, child);
+      const st = lstatSync(full);
+      const base = {name: name + child, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid};
+      if (st.isDirectory()) {
+        await add({...base, name: `${name}${child}/`, type: 'directory'});
+        await walk(full, `${name}${child}/`);
+      } else if (st.isSymbolicLink()) await add({...base, type: 'symlink', linkname: readlinkSync(full)});
+      else if (st.isFile()) {
+        const first = st.nlink > 1 ? links.get(`${st.dev}:${st.ino}`) : undefined;
+        if (first) await add({...base, type: 'link', linkname: first});
+        else {
+          if (st.nlink > 1) links.set(`${st.dev}:${st.ino}`, name + child);
+          await add({...base, type: 'file', size: st.size}, readFileSync(full));
+        }
+      } else if (st.isFIFO()) await add({...base, type: 'fifo'});
+    }
+  };
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const top = lstatSync(dir);
+  await add({name: prefix, type: 'directory', mode: top.mode & 0o7777, uid: top.uid, gid: top.gid});
+  await walk(dir, prefix);
+  p.finalize();
+  await new Promise<void>((resolve) => p.on('end', () => resolve()));
+  return Buffer.concat(chunks);
+}
+
+describe('TarPacker: the bytes, large and odd entries', () => {
+  const work = tempDir();
+  const tree = join(work, 'odd');
+  mkdirSync(tree);
+  const deep = join(tree, 'a'.repeat(60), 'b'.repeat(60));
+  mkdirSync(deep, {recursive: true});
+  writeFileSync(join(deep, 'split-into-prefix'), 'ustar prefix');
+  const deeper = join(tree, 'c'.repeat(90), 'd'.repeat(90), 'e'.repeat(90));
+  mkdirSync(deeper, {recursive: true});
+  writeFileSync(join(deeper, 'pax-path'), 'over 255 bytes');
+  writeFileSync(join(tree, 'f'.repeat(101)), 'one component over 100: pax');
+  symlinkSync('t'.repeat(150), join(tree, 'long-target'));
+  symlinkSync('short', join(tree, 'nön-ascii-link'));
+  // 3.5 MiB of varied bytes: spans several output chunks.
+  const big = Buffer.alloc(3.5 * 1024 * 1024);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  writeFileSync(join(tree, 'big'), big);
+  writeFileSync(join(tree, 'chunk-sized'), Buffer.alloc(1 << 20, 7));
+  writeFileSync(join(tree, 'empty'), '');
+  writeFileSync(join(tree, 'hard'), 'hard');
+  linkSync(join(tree, 'hard'), join(tree, 'hard-too'));
+
+  test('the same bytes as the tar-stream packer img used before, for long, non-ASCII and large entries', async () => {
+    const ours = await packTo(join(work, 'odd.tar'), tree, 'rootfs/', 'none', {mtime: 1700000000});
+    const reference = await tarStreamPack(tree, 'rootfs/', 1700000000);
+    assert.equal(ours.length, reference.length);
+    assert.ok(ours.equals(reference), 'TarPacker and tar-stream differ');
+    const x = join(work, 'odd-x');
+    mkdirSync(x);
+    execFileSync('tar', ['-xf', join(work, 'odd.tar'), '-C', x]);
+    assert.ok(readFileSync(join(x, 'rootfs/big')).equals(big));
+    assert.equal(readFileSync(join(x, 'rootfs', deeper.slice(tree.length), 'pax-path'), 'utf8'), 'over 255 bytes');
+    assert.equal(readlinkSync(join(x, 'rootfs/long-target')), 't'.repeat(150));
+    assert.equal(readlinkSync(join(x, 'rootfs/nön-ascii-link')), 'short');
+  });
+
+  test('mode 0 stays 0 (tar-stream wrote it as 0644, which made a mode-0 /etc/shadow world-readable)', async () => {
+    const dir = join(work, 'mode0');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'shadow'), 'root:*:1::::::\n');
+    chmodSync(join(dir, 'shadow'), 0);
+    const list = gnuList(await packTo(join(work, 'mode0.tar'), dir, './', 'none'));
+    assert.equal(list.find((e) => e.name === './shadow')!.mode, '----------');
+  });
+
+  test(
+    'owner ids over 262143 are kept (tar-stream clipped them to 777777), with pax past 7 octal digits',
+    {skip: !isRoot && 'needs root to chown'},
+    async () => {
+      const dir = join(work, 'ids');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'mapped'), 'x');
+      chownSync(join(dir, 'mapped'), 1000000, 1000000);
+      writeFileSync(join(dir, 'huge'), 'y');
+      chownSync(join(dir, 'huge'), 3000000, 2097152);
+      const plain = await packTo(join(work, 'ids.tar'), dir, './', 'none');
+      const by = new Map(gnuList(plain).map((e) => [e.name, e]));
+      assert.equal(by.get('./mapped')!.owner, '1000000/1000000');
+      assert.equal(by.get('./huge')!.owner, '3000000/2097152');
+      const py = 'import sys,tarfile,json\nt=tarfile.open(fileobj=sys.stdin.buffer,mode="r|")\nprint(json.dumps([[m.name,m.uid,m.gid] for m in t]))';
+      assert.deepEqual(JSON.parse(execFileSync('python3', ['-c', py], {input: plain, encoding: 'utf8'})), [
+        ['.', 0, 0],
+        ['./huge', 3000000, 2097152],
+        ['./mapped', 1000000, 1000000],
+      ]);
+    },
+  );
+
+  test('treeBytes counts what packing reads: file data, each hard-linked file once', () => {
+    assert.equal(treeBytes(tree), 12 + 14 + 27 + big.length + (1 << 20) + 4);
+  });
+});
+
+describe('TarPacker: a file that changes while it is packed fails the build', () => {
+  const work = tempDir();
+
+  /** Start `script` (node) on `file` and wait until it says it has begun. */
+  async function meddle(script: string, file: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['-e', script, file], {stdio: ['ignore', 'pipe', 'inherit']});
+    await once(child.stdout, 'data');
+    return child;
+  }
+
+  async function refusal(dir: string): Promise<UserError> {
+    let caught: unknown;
+    await packTo(join(work, 'changed.tar.zst'), dir, './', 'zstd').catch((err: unknown) => (caught = err));
+    assert.ok(caught instanceof UserError, `expected a UserError, got ${String(caught)}`);
+    return caught;
+  }
+
+  test('growing', async () => {
+    const dir = join(work, 'grows');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'log'), Buffer.alloc(48 << 20));
+    const child = await meddle(
+      "const fs=require('fs');const fd=fs.openSync(process.argv[1],'a');process.stdout.write('go');for(;;)fs.writeSync(fd,'x')",
+      join(dir, 'log'),
+    );
+    try {
+      const err = await refusal(dir);
+      assert.equal(err.code, 'FileChanged');
+      assert.match(err.message, new RegExp(`^${join(dir, 'log')}: changed while it was packed \\(it was \\d+ bytes and grew\\)$`));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('shrinking', async () => {
+    const dir = join(work, 'shrinks');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'log'), Buffer.alloc(64 << 20));
+    const script = "const fs=require('fs');const f=process.argv[1];let s=fs.statSync(f).size;process.stdout.write('go');while(s>0){s-=64;fs.truncateSync(f,s)}";
+    const child = await meddle(script, join(dir, 'log'));
+    try {
+      const err = await refusal(dir);
+      assert.equal(err.code, 'FileChanged');
+      assert.match(err.message, /: changed while it was packed \(it was \d+ bytes and shrank to \d+ bytes\)$/);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

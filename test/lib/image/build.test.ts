@@ -8,7 +8,7 @@ import {describe, test} from 'node:test';
 import type {WriteCompression} from '../../../src/lib/archive/codecs.js';
 import {UserError} from '../../../src/lib/errors.js';
 import {hostArchitecture} from '../../../src/lib/image/architectures.js';
-import {buildImage, STOCK_TEMPLATES_DIR, type BuildOptions, type BuiltImage} from '../../../src/lib/image/build.js';
+import {buildImage, STOCK_TEMPLATES_DIR, type BuildOptions, type BuildProgress, type BuiltImage} from '../../../src/lib/image/build.js';
 import {parseMetadata} from '../../../src/lib/image/metadata.js';
 import {readImage} from '../../../src/lib/image/read-image.js';
 import type {Warning} from '../../../src/lib/warn.js';
@@ -133,11 +133,28 @@ describe('buildImage: layouts', () => {
     assert.equal(err.code, 'Usage');
   });
 
-  test('onProgress adds up to the size written', async () => {
-    let last = 0;
-    const b = await build(work, {...base, layout: 'split', compression: 'gzip', rootfsFormat: 'tar', onProgress: (w) => (last = w)});
-    assert.equal(last, b.size);
-  });
+  for (const rootfsFormat of ['tar', 'squashfs'] as const) {
+    test(`onProgress (${rootfsFormat}): phases in order, each counting up to its total`, async () => {
+      const seen: BuildProgress[] = [];
+      const b = await build(work, {...base, layout: 'split', compression: 'gzip', rootfsFormat, onProgress: (p) => seen.push({...p})});
+      const phases = seen.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
+      // What tar reads: every regular file's bytes, a hard-linked file's once (GNU find, independent of img).
+      const dataBytes = execFileSync('find', [base.rootfs, '-type', 'f', '-printf', '%i %s\\n'], {encoding: 'utf8'})
+        .split('\n')
+        .filter(Boolean)
+        .reduce((acc, line) => acc.set(line.split(' ')[0]!, Number(line.split(' ')[1])), new Map<string, number>());
+      const dataTotal = [...dataBytes.values()].reduce((a, b) => a + b, 0);
+      if (rootfsFormat === 'tar') {
+        assert.deepEqual(phases, ['pack']);
+        assert.deepEqual(seen.at(-1), {phase: 'pack', done: dataTotal, total: dataTotal});
+      } else {
+        assert.deepEqual(phases, ['squashfs', 'hash']);
+        const rootfs = b.files.find((f) => f.role === 'rootfs')!;
+        assert.deepEqual(seen.at(-1), {phase: 'hash', done: rootfs.size, total: rootfs.size});
+      }
+      for (let i = 1; i < seen.length; i++) if (seen[i]!.phase === seen[i - 1]!.phase) assert.ok(seen[i]!.done >= seen[i - 1]!.done);
+    });
+  }
 
   test('allRoot records root as the owner of every rootfs entry', async () => {
     const b = await build(work, {...base, layout: 'unified', compression: 'none', rootfsFormat: 'tar', allRoot: true});
