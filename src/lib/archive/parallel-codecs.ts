@@ -8,7 +8,7 @@
  * measured) differ from these, and an image's fingerprint must not depend on which tools happen
  * to be installed. On the reference machine this is faster than pigz (bench/README.md).
  *
- * bzip2: the system bzip2 on each 8 MiB piece at once, the streams concatenated (bzip2 -d and
+ * bzip2: the system bzip2 on each 4 MiB piece at once, the streams concatenated (bzip2 -d and
  * every tar read such multi-stream files, as they read pbzip2's). lbzip2 and pbzip2 are left
  * alone for the same reason as pigz.
  */
@@ -25,8 +25,8 @@ export const GZIP_BLOCK = 1 << 20;
 const OUTPUT_ROOM = GZIP_BLOCK + (GZIP_BLOCK >> 6) + 1024;
 /** deflate's window: what a block may refer back to. */
 const WINDOW = 32 << 10;
-/** Input per bzip2 process: nine of bzip2 -9's 900 kB blocks, so that few processes are started. */
-export const BZIP2_PIECE = 8 << 20;
+/** Input per bzip2 process: between four and five of bzip2 -9's 900 kB blocks; few processes, little held in memory. */
+export const BZIP2_PIECE = 4 << 20;
 
 /** One block more than cores: the main thread's share (checksum, copying) then never leaves the pool idle. */
 export function parallelGzip(level = 6, concurrency = defaultConcurrency() + 1): BlockCompressor {
