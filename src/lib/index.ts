@@ -16,7 +16,7 @@ export {EXIT_NOT_FOUND, EXIT_USAGE, InvalidImageError, NotFoundError, UsageError
 export {warnOrFail, type Warning, type WarnOptions} from './warn.js';
 export {imagePut, toLxdImage, type ImagePut} from './image/api.js';
 export {canonicalArchitecture, hostArchitecture} from './image/architectures.js';
-export {buildImage, type BuildOptions, type BuiltImage} from './image/build.js';
+export {buildImage, type BuildOptions, type BuildProgress, type BuiltImage} from './image/build.js';
 export {applyImagePut} from './image/edit.js';
 export {fileRoles, FingerprintHasher} from './image/fingerprint.js';
 export {imageMatches} from './image/filter.js';

@@ -3,6 +3,7 @@ import {PassThrough, type Duplex} from 'node:stream';
 import {createGunzip} from 'node:zlib';
 import {CHUNK_SIZE} from '../io/chunks.js';
 import type {Compression} from './detect.js';
+import {BlockCompressor} from './block-compressor.js';
 import {parallelBzip2, parallelGzip} from './parallel-codecs.js';
 import {ProcessDuplex, run} from './tools.js';
 
@@ -55,6 +56,17 @@ export interface CompressOptions {
   level?: number;
 }
 
+const releasesChunks = new WeakSet<Duplex>();
+
+/**
+ * True when `stream` is done with a chunk once its write callback runs: a tool's stdin has taken
+ * it, or a block compressor has copied it. Not so for a PassThrough (it hands the chunk on) or
+ * lzma-native (its worker may still be reading it).
+ */
+export function releasesChunksAtCallback(stream: Duplex): boolean {
+  return releasesChunks.has(stream);
+}
+
 /**
  * A stream that compresses with `compression`, deterministically: the same input gives the same
  * bytes on any machine and with any number of cores. gzip and bzip2 compress fixed-size blocks in
@@ -63,6 +75,12 @@ export interface CompressOptions {
  * thread count); zstd -T0 likewise produces the same frames whatever the number of workers.
  */
 export async function createCompressor(compression: WriteCompression, opts: CompressOptions = {}): Promise<Duplex> {
+  const stream = await compressor(compression, opts);
+  if (stream instanceof ProcessDuplex || stream instanceof BlockCompressor) releasesChunks.add(stream);
+  return stream;
+}
+
+async function compressor(compression: WriteCompression, opts: CompressOptions): Promise<Duplex> {
   switch (compression) {
     case 'none':
       return new PassThrough({highWaterMark: CHUNK_SIZE});

@@ -75,8 +75,9 @@ export class ProcessDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.child.stdin.write(chunk)) cb();
-    else this.child.stdin.once('drain', () => cb());
+    // Done once the pipe has taken all of it, so a writer may reuse the chunk after the callback.
+    // A failed write (EPIPE) is not the reason: the tool's exit status and stderr are, on 'close'.
+    this.child.stdin.write(chunk, () => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {

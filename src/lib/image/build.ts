@@ -1,12 +1,11 @@
 import {constants as fsc} from 'node:fs';
-import {cp, mkdir, open, readFile, rm, stat} from 'node:fs/promises';
+import {open, readFile, rm, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {finished, pipeline} from 'node:stream/promises';
-import {fileURLToPath} from 'node:url';
-import {parse as parseYaml} from 'yaml';
-import {createCompressor, type WriteCompression} from '../archive/codecs.js';
+import {createCompressor, releasesChunksAtCallback, type WriteCompression} from '../archive/codecs.js';
 import {detectFormat, SNIFF_BYTES, type DetectedFormat} from '../archive/detect.js';
-import {TarPacker, treeBytes, type PackOptions} from '../archive/pack-tree.js';
+import {TarPacker, type PackOptions} from '../archive/pack-tree.js';
+import {treeBytes} from '../archive/tree.js';
 import {makeSquashfs} from '../archive/squashfs.js';
 import {UsageError, UserError, userFsError} from '../errors.js';
 import {hashFile} from '../io/hash-file.js';
@@ -14,7 +13,8 @@ import {HashSink} from '../io/hash-sink.js';
 import {warnOrFail, type WarnOptions} from '../warn.js';
 import {hostArchitecture} from './architectures.js';
 import {FingerprintHasher} from './fingerprint.js';
-import {MAX_METADATA_BYTES, parseMetadata, renderMetadata, type ImageMetadata, type TemplateEntry, type ValidMetadata} from './metadata.js';
+import {MAX_METADATA_BYTES, parseMetadata, renderMetadata, type ImageMetadata, type ValidMetadata} from './metadata.js';
+import {stageTemplates, stockTemplateSets} from './stock-templates.js';
 import type {FileRole} from './types.js';
 
 export type ImageLayout = 'unified' | 'split';
@@ -67,17 +67,6 @@ export interface BuiltImage {
   size: number;
 }
 
-/** The top-level templates/ directory of the img package (stock templates). */
-export const STOCK_TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
-
-interface StockSet {
-  templates: Record<string, TemplateEntry>;
-}
-
-export async function stockTemplateSets(): Promise<Record<string, StockSet>> {
-  return parseYaml(await readFile(join(STOCK_TEMPLATES_DIR, 'stock.yaml'), 'utf8')) as Record<string, StockSet>;
-}
-
 /**
  * Build an image from a root filesystem tree into `workDir` (files named `unified`, or
  * `metadata` + `rootfs`), hashing as it writes. metadata.yaml comes first in every tarball (LXD
@@ -92,7 +81,7 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
     if (!st.isDirectory()) throw new UsageError(`${opts.templates}: --templates must be a directory`, 'NotDirectory');
   }
   const {bytes: metadataBytes, valid} = await prepareMetadata(opts);
-  const templatesDir = await stageTemplates(workDir, opts, valid.metadata);
+  const templatesDir = await stageTemplates(workDir, opts.stockTemplates, opts.templates, valid.metadata);
   for (const [path, entry] of Object.entries(valid.metadata.templates)) {
     if (!entry || !entry.template) continue;
     const exists = templatesDir
@@ -138,7 +127,7 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
       const head = compressor ?? sink;
       const flow = compressor ? pipeline(compressor, sink) : finished(sink);
       flow.catch(() => undefined);
-      const packer = new TarPacker(head);
+      const packer = new TarPacker(head, compressor !== undefined && releasesChunksAtCallback(compressor));
       try {
         await fill(packer);
         await packer.finish();
@@ -237,21 +226,4 @@ async function prepareMetadata(opts: BuildOptions): Promise<{bytes: Uint8Array; 
   }
   const bytes = changed ? Buffer.from(renderMetadata(metadata)) : original!;
   return {bytes, valid: parseMetadata(bytes)};
-}
-
-/** The directory that becomes templates/: the user's, plus the stock files asked for. */
-async function stageTemplates(workDir: string, opts: BuildOptions, metadata: ImageMetadata): Promise<string | undefined> {
-  const wantStock = opts.stockTemplates && opts.stockTemplates.length > 0;
-  if (!wantStock) return opts.templates;
-  const stage = join(workDir, 'templates-stage');
-  await mkdir(stage);
-  const sets = await stockTemplateSets();
-  for (const name of opts.stockTemplates ?? []) {
-    for (const entry of Object.values(sets[name]?.templates ?? {})) {
-      const used = Object.values(metadata.templates).some((e) => e?.template === entry.template);
-      if (used) await cp(join(STOCK_TEMPLATES_DIR, entry.template), join(stage, entry.template), {preserveTimestamps: true});
-    }
-  }
-  if (opts.templates) await cp(opts.templates, stage, {recursive: true, preserveTimestamps: true, force: true});
-  return stage;
 }
