@@ -2,12 +2,11 @@
 // deterministic output, and corrupt input that must end in an error rather than a hang.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {Readable, Writable, type Duplex} from 'node:stream';
-import {pipeline} from 'node:stream/promises';
 import {describe, test} from 'node:test';
 import {createCompressor, createDecompressor, WRITE_COMPRESSIONS, type WriteCompression} from '../../../src/lib/archive/codecs.js';
 import type {Compression} from '../../../src/lib/archive/detect.js';
 import {UserError} from '../../../src/lib/errors.js';
+import {through} from '../../helpers/streams.js';
 
 /** Compressible but not trivial: just over 1 MiB of text-like bytes (crossing a chunk boundary). */
 const DATA = (() => {
@@ -30,25 +29,6 @@ const SYSTEM: Record<Compression, {compress: string[]; decompress: string[]} | n
 };
 
 const run = (argv: string[], input: Buffer): Buffer => execFileSync(argv[0]!, argv.slice(1), {input, maxBuffer: 256 << 20});
-
-/** Push `input` through a codec stream, in pieces of `piece` bytes, and collect what comes out. */
-async function through(stream: Duplex, input: Buffer, piece = 65536): Promise<Buffer> {
-  const out: Buffer[] = [];
-  const pieces = function* () {
-    for (let i = 0; i < input.length; i += piece) yield input.subarray(i, i + piece);
-  };
-  await pipeline(
-    Readable.from(pieces()),
-    stream,
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        out.push(Buffer.from(chunk));
-        cb();
-      },
-    }),
-  );
-  return Buffer.concat(out);
-}
 
 describe('createCompressor: output the system tools read back', () => {
   for (const c of WRITE_COMPRESSIONS) {

@@ -3,12 +3,11 @@
 // system tools, GNU tar, img's own decompressor — reads them back whole.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {Readable, Writable, type Duplex} from 'node:stream';
-import {pipeline} from 'node:stream/promises';
 import {describe, test} from 'node:test';
 import {createDecompressor} from '../../../src/lib/archive/codecs.js';
 import {BZIP2_PIECE, GZIP_BLOCK, parallelBzip2, parallelGzip} from '../../../src/lib/archive/parallel-codecs.js';
 import {UserError} from '../../../src/lib/errors.js';
+import {through} from '../../helpers/streams.js';
 
 /** Text-like bytes that compress about as a root filesystem does. */
 function textLike(size: number, seed = 7): Buffer {
@@ -19,24 +18,6 @@ function textLike(size: number, seed = 7): Buffer {
     b[i] = 0x61 + ((x >>> 27) % 12);
   }
   return b;
-}
-
-async function through(stream: Duplex, input: Buffer, piece = 65536): Promise<Buffer> {
-  const out: Buffer[] = [];
-  const pieces = function* () {
-    for (let i = 0; i < input.length; i += piece) yield input.subarray(i, i + piece);
-  };
-  await pipeline(
-    Readable.from(pieces()),
-    stream,
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        out.push(Buffer.from(chunk));
-        cb();
-      },
-    }),
-  );
-  return Buffer.concat(out);
 }
 
 const run = (argv: string[], input: Buffer): Buffer => execFileSync(argv[0]!, argv.slice(1), {input, maxBuffer: 256 << 20});
