@@ -73,7 +73,8 @@ function block(e: TarEntry, name: string, prefix: string, type: EntryType | 'pax
   id(buf, 108, e.uid);
   id(buf, 116, e.gid);
   encodeSize(buf, size);
-  buf.write(octalDigits(Math.floor(e.mtime), 11) + ' ', 136, 'latin1');
+  // A time before 1970 would need GNU's base-256 form; such a file gets the epoch instead.
+  buf.write(octalDigits(Math.max(0, Math.floor(e.mtime)), 11) + ' ', 136, 'latin1');
   buf[156] = TYPEFLAG[type];
   if (linkname) buf.write(linkname, 157, 100, 'utf8');
   USTAR.copy(buf, 257);

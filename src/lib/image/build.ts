@@ -107,7 +107,7 @@ export async function buildImage(workDir: string, opts: BuildOptions): Promise<B
   const hasher = new FingerprintHasher();
   const made: Array<Omit<BuiltFile, 'sha256'>> = [];
   const progress = opts.onProgress;
-  const total = progress ? treeBytes(opts.rootfs) : 0;
+  const total = progress && opts.rootfsFormat === 'tar' ? treeBytes(opts.rootfs) : 0;
   let packed = 0;
   if (progress) {
     pack.onData = (n: number) => {

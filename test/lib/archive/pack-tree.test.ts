@@ -421,6 +421,16 @@ describe('TarPacker: the bytes, large and odd entries', () => {
     },
   );
 
+  test('a time before 1970 is written as the epoch, not as a garbled field', async () => {
+    const dir = join(work, 'old');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ancient'), 'x');
+    // Node's utimes takes a negative time for "now": touch sets it.
+    execFileSync('touch', ['-h', '-d', '1960-01-01 00:00:00 UTC', join(dir, 'ancient')]);
+    const list = gnuList(await packTo(join(work, 'old.tar'), dir, './', 'none'));
+    assert.equal(list.find((e) => e.name === './ancient')!.time, '1970-01-01 00:00:00');
+  });
+
   test('treeBytes counts what packing reads: file data, each hard-linked file once', () => {
     assert.equal(treeBytes(tree), 12 + 14 + 27 + big.length + (1 << 20) + 4);
   });
