@@ -25,8 +25,8 @@ export interface PackOptions {
 }
 
 /**
- * Writes a tar stream into `out` in CHUNK_SIZE chunks, each a buffer of its own (so `out` may keep
- * it: a compressor's pipe or a file write still in flight holds it safely). Waits for 'drain'
+ * Writes a tar stream into `out` in CHUNK_SIZE chunks. Without `recycle` each chunk is a buffer of
+ * its own, so `out` may keep it (a file write still in flight holds it safely). Waits for 'drain'
  * when `out` asks; an error on `out` (the compressor died, the disk is full) ends packing with
  * that error.
  */
@@ -197,8 +197,10 @@ const ZEROS = Buffer.alloc(BLOCK);
 
 function openFile(path: string): number {
   try {
-    // O_NOFOLLOW: a file replaced by a symlink since lstat must not be followed out of the tree.
-    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    // O_NOFOLLOW: a file replaced by a symlink since lstat must not be followed out of the tree;
+    // O_NONBLOCK: one replaced by a FIFO must not block the open until a writer comes (reads of a
+    // regular file ignore the flag).
+    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);
       throw new UserError(`${path}: changed while it was packed (no longer a regular file)`, {code: 'FileChanged'});
