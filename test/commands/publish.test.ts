@@ -21,6 +21,7 @@ describe('img publish', () => {
     const env = {SOURCE_DATE_EPOCH: '1700000000'};
     const first = img([...base, '--alias', 'one'], {home, env});
     assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stderr, '', 'no progress when stderr is not a terminal');
     const fp = fingerprintIn(first.stdout)!;
     assert.equal(first.stdout, `Image published with fingerprint: ${fp}\n`);
     const again = img([...base, '--alias', 'two'], {home, env});
