@@ -4,11 +4,13 @@
 // cleanly. The rootfs is busybox-static and nothing else, so the test needs no network or mirror.
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs';
 import {machine} from 'node:os';
 import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {after, before, describe, test} from 'node:test';
+import {seededBytes} from '../helpers/bytes.js';
 import {fingerprintIn, img, type RunResult} from '../helpers/cli.js';
 import {lxdSkipReason, ThrowawayLxd} from '../helpers/lxd.js';
 import {tempDir} from '../helpers/tmp.js';
@@ -72,8 +74,15 @@ function makeBusyboxRootfs(dir: string): string {
   for (const a of applets) if (a !== 'busybox') symlinkSync('busybox', join(dir, 'bin', a));
   writeFileSync(join(dir, 'sbin/init'), INIT, {mode: 0o755});
   writeFileSync(join(dir, 'etc/hostname'), 'busybox\n');
+  // 12 MiB of data: several bzip2 streams (4 MiB pieces) and gzip blocks, so LXD's unpacking of
+  // img's multi-block output is checked byte for byte inside the container.
+  mkdirSync(join(dir, 'opt'));
+  writeFileSync(join(dir, 'opt/filler'), FILLER);
   return dir;
 }
+
+const FILLER = seededBytes(12 << 20, 42);
+const FILLER_SHA256 = createHash('sha256').update(FILLER).digest('hex');
 
 describe('LXD 5.0.2 boots what img publishes and renders its templates', {skip}, () => {
   let lxd: ThrowawayLxd;
@@ -146,6 +155,7 @@ describe('LXD 5.0.2 boots what img publishes and renders its templates', {skip},
 
   const variants: Array<{name: string; flags: string[]}> = [
     {name: 'unified-gzip', flags: ['--format', 'unified', '--compression', 'gzip']},
+    {name: 'unified-bzip2', flags: ['--format', 'unified', '--compression', 'bzip2']},
     {name: 'split-squashfs', flags: ['--format', 'split', '--compression', 'gzip', '--rootfs-format', 'squashfs']},
   ];
   for (const v of variants) {
@@ -174,6 +184,10 @@ describe('LXD 5.0.2 boots what img publishes and renders its templates', {skip},
       const rendered = lxc(['exec', name, '--', '/bin/cat', '/etc/from-template'], 30_000);
       expectOk(rendered, 'lxc exec cat /etc/from-template', name);
       assert.equal(rendered.stdout, `name=${name}\ntrigger=create\npath=/etc/from-template\ngreeting=hello from img\n`);
+
+      const sum = lxc(['exec', name, '--', '/bin/sha256sum', '/opt/filler'], 30_000);
+      expectOk(sum, 'lxc exec sha256sum /opt/filler', name);
+      assert.equal(sum.stdout.split(' ')[0], FILLER_SHA256, 'LXD unpacked the rootfs byte for byte');
 
       expectOk(lxc(['stop', name, '--timeout', '20']), 'lxc stop (a clean shutdown: SIGPWR to PID 1)', name);
       await waitForStatus(name, 'Stopped');
