@@ -12,6 +12,7 @@ import type {Writable} from 'node:stream';
 import {setImmediate as tick} from 'node:timers/promises';
 import {UserError, userFsError} from '../errors.js';
 import {CHUNK_SIZE} from '../io/chunks.js';
+import {drained} from '../io/write-stream.js';
 import {BLOCK, encodeHeader, END_OF_ARCHIVE, padding, type EntryType, type TarEntry} from './tar-header.js';
 import {children, major, minor} from './tree.js';
 
@@ -215,23 +216,4 @@ function openFile(path: string): number {
 
 function changed(path: string, size: number, how: string): UserError {
   return new UserError(`${path}: changed while it was packed (it was ${size} bytes and ${how})`, {code: 'FileChanged'});
-}
-
-/** Wait for 'drain'; a failure or close of `out` meanwhile ends the wait with its error. */
-async function drained(out: Writable, failure: () => Error | undefined): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const done = (err?: Error) => {
-      out.off('drain', onDrain);
-      out.off('error', onFail);
-      out.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onFail = (err: Error) => done(err);
-    const onClose = () => done(failure() ?? new Error('the output closed before the archive was written'));
-    out.on('drain', onDrain);
-    out.on('error', onFail);
-    out.on('close', onClose);
-  });
 }

@@ -4,6 +4,7 @@
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import {Duplex} from 'node:stream';
+import {finished} from 'node:stream/promises';
 import {UserError} from '../errors.js';
 import {CHUNK_SIZE} from '../io/chunks.js';
 
@@ -115,26 +116,12 @@ export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
   });
 }
 
-/** Run a tool on `input` and collect its standard output; a failure carries its first line of stderr. */
-export function filter(cmd: string, args: string[], input: Uint8Array): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {stdio: ['pipe', 'pipe', 'pipe']});
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
-      if (stderr.length < 4096) stderr += s;
-    });
-    child.stdin.on('error', () => {
-      // EPIPE when the tool exits early; its exit status says why.
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? missingToolError(cmd, err) : err));
-    child.on('close', (code, signal) => {
-      if (code === 0) return resolve(out);
-      const first = stderr.split('\n').find((l) => l.trim() !== '');
-      reject(new Error(`${cmd}: ${first?.trim() ?? (signal ? `killed by ${signal}` : `exit status ${code}`)}`));
-    });
-    child.stdin.end(input);
-  });
+/** Run a tool on `input` and collect its standard output; it fails as a ProcessDuplex does. */
+export async function filter(cmd: string, args: string[], input: Uint8Array): Promise<Buffer[]> {
+  const tool = new ProcessDuplex(cmd, args);
+  const out: Buffer[] = [];
+  tool.on('data', (d: Buffer) => out.push(d));
+  tool.end(input);
+  await finished(tool);
+  return out;
 }

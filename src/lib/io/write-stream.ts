@@ -17,7 +17,7 @@ export async function writeChunks(chunks: AsyncIterable<Uint8Array>, out: Writab
   try {
     for await (const chunk of chunks) {
       if (failed !== undefined) throw failed;
-      if (!out.write(Buffer.from(chunk))) await drained(out);
+      if (!out.write(Buffer.from(chunk))) await drained(out, () => failed);
     }
     if (failed !== undefined) throw failed;
   } finally {
@@ -25,15 +25,19 @@ export async function writeChunks(chunks: AsyncIterable<Uint8Array>, out: Writab
   }
 }
 
-/** Wait until `out` takes more; a stream closed meanwhile (a reader gone) is an error, not a hang. */
-async function drained(out: Writable): Promise<void> {
-  if (out.destroyed) throw new Error('the output was closed before everything was written');
+/**
+ * Wait until `out` takes more. A stream closed meanwhile (a reader gone, or destroyed by an error)
+ * ends the wait with `failure()` — the error the caller saw on it — or with "closed", not a hang.
+ */
+export async function drained(out: Writable, failure: () => unknown = () => undefined): Promise<void> {
+  const closed = () => failure() ?? new Error('the output was closed before everything was written');
+  if (out.destroyed) throw closed();
   const done = new AbortController();
   try {
     await Promise.race([
       once(out, 'drain', {signal: done.signal}),
       once(out, 'close', {signal: done.signal}).then(() => {
-        throw new Error('the output was closed before everything was written');
+        throw closed();
       }),
     ]);
   } finally {
