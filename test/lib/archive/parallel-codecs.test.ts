@@ -8,15 +8,13 @@ import {createDecompressor} from '../../../src/lib/archive/codecs.js';
 import {BZIP2_PIECE, GZIP_BLOCK, parallelBzip2, parallelGzip} from '../../../src/lib/archive/parallel-codecs.js';
 import {UserError} from '../../../src/lib/errors.js';
 import {through} from '../../helpers/streams.js';
+import {lcg} from '../../helpers/bytes.js';
 
 /** Text-like bytes that compress about as a root filesystem does. */
 function textLike(size: number, seed = 7): Buffer {
+  const next = lcg(seed);
   const b = Buffer.alloc(size);
-  let x = seed;
-  for (let i = 0; i < b.length; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    b[i] = 0x61 + ((x >>> 27) % 12);
-  }
+  for (let i = 0; i < b.length; i++) b[i] = 0x61 + ((next() >>> 27) % 12);
   return b;
 }
 
