@@ -1,7 +1,9 @@
 import {Args, Command, Errors, Flags, type Interfaces} from '@oclif/core';
 import type {ErrorCode} from './lib/error-codes.js';
 import {isUserError} from './lib/errors.js';
-import type {Remotes} from './lib/remotes/index.js';
+import type {ImgConfig} from './lib/config/config.js';
+import type {Remotes, RemotesOptions} from './lib/remotes/index.js';
+import type {Source} from './lib/remotes/source.js';
 import type {Store} from './lib/store/store.js';
 import type {Warning} from './lib/warn.js';
 import {Progress} from './render/progress.js';
@@ -43,10 +45,30 @@ export abstract class ImgCommand extends Command {
     return new Store({onLockWait: () => notice.note('Waiting for another img process to release the store lock…')});
   }
 
-  /** The remotes, for resolving `[<remote>:]<image>` (Remotes.resolve is the one way commands do). */
-  protected async openRemotes(): Promise<Remotes> {
-    const [{Remotes}, store] = await Promise.all([import('./lib/remotes/index.js'), this.openStore()]);
-    return new Remotes(store);
+  /** `$IMG_HOME/config.yml`: remotes and settings. */
+  protected async openConfig(): Promise<ImgConfig> {
+    const [{loadConfig}, {imgHome}] = await Promise.all([import('./lib/config/config.js'), import('./lib/store/paths.js')]);
+    return loadConfig(imgHome());
+  }
+
+  /** The remotes, for resolving `[<remote>:]<image>` (Remotes.resolve is the one way commands do), as config.yml has them. */
+  protected async openRemotes(opts: RemotesOptions = {}, cfg?: ImgConfig): Promise<Remotes> {
+    const [{Remotes}, store, config] = await Promise.all([import('./lib/remotes/index.js'), this.openStore(), cfg ?? this.openConfig()]);
+    const indexTtlMs = config.setting('images.remote_index_ttl') * 1000;
+    return new Remotes(store, config.remotes(), {indexTtlMs, onWarning: (w) => this.warning(w), ...opts});
+  }
+
+  /**
+   * The source and filters of a listing's arguments: without a remote named, the default remote
+   * (`img remote switch`), as `lxc image list` lists the default remote's images.
+   */
+  protected async listingSource(args: readonly string[]): Promise<{source: Source; filters: string[]}> {
+    const {remoteAndFilters} = await import('./lib/remotes/ref.js');
+    const {remote, filters} = remoteAndFilters(args);
+    // remoteAndFilters hands back the arguments untouched exactly when none of them names a remote.
+    const named = filters.length !== args.length || filters.some((f, i) => f !== args[i]);
+    const cfg = await this.openConfig();
+    return {source: (await this.openRemotes({}, cfg)).source(named ? remote : cfg.defaultRemote), filters};
   }
 
   protected progress(label: string): Progress {

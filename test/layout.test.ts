@@ -18,7 +18,7 @@ const LIB = join(SRC, 'lib');
 const RANKS: ReadonlyArray<readonly [rank: number, places: readonly string[]]> = [
   [0, ['errors.ts', 'error-codes.ts', 'warn.ts', 'time.ts']],
   [1, ['yaml/', 'io/']],
-  [2, ['storage/']],
+  [2, ['storage/', 'config/']],
   [3, ['archive/']],
   [4, ['image/']],
   [5, ['store/']],

@@ -9,7 +9,11 @@ import {FILE_WITH_EQUALS, splitProperties} from './properties.js';
  * `img image import`'s positional arguments as lxc reads them: one or two image files (`-` for
  * stdin, first only), `key=value` properties, and the target remote (`local:`), which must exist.
  */
-export function importArgs(argv: readonly string[], remotes: Remotes, stdin: Readable): {sources: ImageSource[]; properties: Record<string, string>} {
+export function importArgs(
+  argv: readonly string[],
+  remotes: Remotes,
+  stdin: Readable,
+): {sources: ImageSource[]; url?: undefined; properties: Record<string, string>} | {url: string; sources?: undefined; properties: Record<string, string>} {
   const {properties, rest} = splitProperties(argv);
   for (const target of rest.filter(isRemoteOnly)) remotes.source(target.slice(0, -1));
   const files = rest.filter((a) => !isRemoteOnly(a));
@@ -19,7 +23,12 @@ export function importArgs(argv: readonly string[], remotes: Remotes, stdin: Rea
     throw new UserError('give one unified image, or a metadata file and a rootfs file', {code: 'Usage', ...(hint ? {hint} : {})});
   }
   const url = files.find((f) => /^[a-z][a-z0-9+.-]*:\/\//i.test(f));
-  if (url) throw new UsageError(`importing from a URL (${url}) comes with remote support; download the file and import it`);
+  if (url) {
+    if (!/^https?:\/\//i.test(url)) throw new UsageError(`only http:// and https:// URLs can be imported: ${url}`);
+    // Direct-URL images are unified (lxd-images.md §6): there is no second file to name.
+    if (files.length > 1) throw new UsageError('an image imported from a URL is one unified file: give the URL alone');
+    return {url, properties};
+  }
   if (files[1] === '-') throw new UsageError('only the first file can be read from stdin');
   return {sources: files.map((f) => (f === '-' ? {stream: stdin, name: '-'} : {path: f})), properties};
 }

@@ -22,7 +22,9 @@ Output is reproducible: entries are sorted, owners numeric, and with SOURCE_DATE
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Publish);
-    const options = publishOptions(flags, argv as string[], process.env);
+    // As LXD's publish: without --compression, the images.compression_algorithm setting.
+    const compression = flags.compression ?? (await this.openConfig()).setting('images.compression_algorithm');
+    const options = publishOptions({...flags, compression}, argv as string[], process.env);
     const progress = this.progress('Publishing');
     const result = await publishImage(await this.openStore(), {
       ...options,

@@ -40,6 +40,23 @@ export const ERROR_CODES = {
   SizeMismatch: {exit: 1, summary: 'a file does not have the size its source declared'},
   HashMismatch: {exit: 1, summary: 'a file does not have the sha256 its source declared'},
   FingerprintMismatch: {exit: 1, summary: 'an image does not have the fingerprint its source declared'},
+  RemoteExists: {exit: 1, summary: 'a remote of that name is already configured'},
+  RemoteStatic: {exit: 1, summary: 'the remote is built in (local) and cannot be changed or removed'},
+  InvalidRemoteUrl: {exit: 1, summary: 'a remote URL is not an http(s) URL img can use'},
+  UntrustedCertificate: {exit: 1, summary: "an LXD server's certificate is not trusted: accept it with img remote add --accept-certificate"},
+  RemoteUnreachable: {exit: 1, summary: 'a remote could not be reached (connection, DNS or TLS failure, timeout)'},
+  HttpError: {exit: 1, summary: 'a remote answered with an HTTP error status'},
+  RedirectRefused: {exit: 1, summary: 'a remote redirected to another scheme, or too many times'},
+  ResponseTooLarge: {exit: 1, summary: 'an index, products file or API answer is over its size limit'},
+  InvalidFeed: {exit: 1, summary: 'a simplestreams index or products file, or a server answer, is not of the expected shape'},
+  InvalidMultipart: {exit: 1, summary: 'a split export from an LXD server is not the multipart body LXD sends'},
+  MissingHeader: {exit: 1, summary: 'a direct-URL server did not send LXD-Image-Hash or LXD-Image-URL'},
+  InvalidKeyring: {exit: 1, summary: 'a --keyring file holds no OpenPGP public key'},
+  NotSigned: {exit: 1, summary: 'a remote with a keyring served an index or products file that is not signed'},
+  BadSignature: {exit: 1, summary: 'a signed index or products file does not verify against the remote keyring'},
+  UnknownConfigKey: {exit: 1, summary: 'img config names a key img does not have'},
+  InvalidConfigValue: {exit: 1, summary: "a config value is not of the key's type or range"},
+  ConfigDamaged: {exit: 1, summary: "img's config file cannot be read"},
   // object and directory storage
   BlobNotFound: {exit: 1, summary: 'no object under that key'},
   InvalidBlobKey: {exit: 1, summary: 'an object key is empty, absolute, has ".", ".." or reserved segments, or cannot be a path in that store'},
@@ -60,6 +77,9 @@ export const ERROR_CODES = {
   // warnings (errors only in strict mode)
   TemplateMissing: {exit: 1, summary: 'warning: metadata.yaml names a template file the image does not have'},
   CleanupFailed: {exit: 1, summary: 'warning: an original file could not be removed after import --move'},
+  PlainHttp: {exit: 1, summary: 'warning: a remote is reached over plain http, unauthenticated'},
+  StaleIndex: {exit: 1, summary: "warning: a remote could not be reached, so img used its cached copy of the remote's index"},
+  FeedEntrySkipped: {exit: 1, summary: 'warning: a product, version or item of a feed could not be read and was left out'},
 } as const satisfies Record<string, {exit: 1 | 2 | 3; summary: string}>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

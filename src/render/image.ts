@@ -1,5 +1,5 @@
 import {UserError} from '../lib/errors.js';
-import type {ImageView} from '../lib/image/types.js';
+import type {ImageView, UpdateCheck} from '../lib/image/types.js';
 import {isUnset} from '../lib/time.js';
 import {compareRows, renderTable, type TableFormat} from './table.js';
 
@@ -89,8 +89,19 @@ export function renderImageTable(images: ImageView[], columns: string[], format:
   );
 }
 
-/** `lxc image info` text; with `files`, img's Files section (sizes and digests) at the end. */
-export function renderImageInfo(i: ImageView, opts: {files?: boolean} = {}): string {
+const CHECK_WORDS: Record<UpdateCheck['outcome'], string> = {
+  'up-to-date': 'up to date',
+  refreshed: 'refreshed',
+  unreachable: 'source unreachable',
+  'alias-gone': 'source alias gone',
+  failed: 'failed',
+};
+
+/**
+ * `lxc image info` text; with `files`, img's Files section (sizes and digests) at the end. The
+ * Source section also says what the last auto-update check found and when the next is due.
+ */
+export function renderImageInfo(i: ImageView, opts: {files?: boolean; nextCheck?: Date} = {}): string {
   const lines = [
     `Fingerprint: ${i.fingerprint}`,
     `Size: ${megabytes(i.size)}`,
@@ -111,6 +122,9 @@ export function renderImageInfo(i: ImageView, opts: {files?: boolean} = {}): str
   lines.push(`Auto update: ${i.auto_update ? 'enabled' : 'disabled'}`);
   if (i.update_source) {
     lines.push('Source:', `    Server: ${i.update_source.server}`, `    Protocol: ${i.update_source.protocol}`, `    Alias: ${i.update_source.alias}`);
+    const check = i.update_check;
+    if (check) lines.push(`    Last check: ${infoDate(check.at)} (${CHECK_WORDS[check.outcome]}${check.detail ? `: ${check.detail}` : ''})`);
+    if (opts.nextCheck) lines.push(`    Next check: ${infoDate(opts.nextCheck.toISOString())}`);
   }
   if (i.profiles.length === 0) lines.push('Profiles: []');
   else lines.push('Profiles:', ...i.profiles.map((p) => `    - ${p}`));

@@ -27,7 +27,9 @@ export class Progress {
     const secs = Math.max(0.001, (now - this.start) / 1000);
     const rate = `${formatBytes(done / secs)}/s`;
     const part = total ? `${Math.floor((done / total) * 100)}% (${formatBytes(done)}/${formatBytes(total)})` : formatBytes(done);
-    this.stream.write(`\r\x1b[K${this.label}: ${part} ${rate}`);
+    // After a second the rate means something, and with a total it says when the work will end.
+    const eta = total && done > 0 && done < total && secs >= 1 ? `, ETA ${formatDuration(((total - done) / done) * secs)}` : '';
+    this.stream.write(`\r\x1b[K${this.label}: ${part} ${rate}${eta}`);
     this.shown = true;
   }
 
@@ -52,6 +54,14 @@ export class Progress {
     if (this.shown) this.stream.write('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/** 42s, 3m05s, 1h02m. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 export function formatBytes(n: number): string {

@@ -45,3 +45,23 @@ export const LXD_IMAGE_FIELDS = [
   'uploaded_at',
   'files',
 ];
+
+/** An image as `--format json` prints it (toLxdImage), for tests that read CLI output. */
+export interface ImageJson {
+  fingerprint: string;
+  type: string;
+  architecture: string;
+  size: number;
+  filename: string;
+  public: boolean;
+  cached: boolean;
+  auto_update: boolean;
+  properties: Record<string, string>;
+  aliases: Array<{name: string; description: string}>;
+  created_at: string;
+  uploaded_at: string;
+  expires_at: string;
+  last_used_at: string;
+  update_source?: {alias: string; certificate: string; protocol: string; server: string; image_type: string};
+  update_check?: {at: string; outcome: string; detail?: string};
+}

@@ -11,12 +11,16 @@ export default class ImageInfo extends ImgCommand {
   static override flags = {
     format: formatFlag('table', ['table', 'json', 'yaml']),
     digests: Flags.boolean({description: "Also show each file's sha256, sha1 and md5"}),
+    vm: Flags.boolean({description: 'The virtual-machine image of that alias'}),
   };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ImageInfo);
     const remotes = await this.openRemotes();
-    let {image} = await remotes.resolve(args.image, flags.digests ? {localOnly: 'image info --digests'} : {});
+    let {image} = await remotes.resolve(args.image, {
+      ...(flags.digests ? {localOnly: 'image info --digests'} : {}),
+      ...(flags.vm ? {type: 'virtual-machine' as const} : {}),
+    });
     if (flags.digests) {
       const progress = this.progress('Hashing');
       let done = 0;
@@ -25,6 +29,10 @@ export default class ImageInfo extends ImgCommand {
     }
     if (flags.format === 'json') this.outJson(toLxdImage(image));
     else if (flags.format === 'yaml') await this.outYaml(toLxdImage(image));
-    else process.stdout.write(renderImageInfo(image, {files: flags.digests}));
+    else {
+      const {nextCheckDue} = await import('../../lib/remotes/refresh.js');
+      const nextCheck = nextCheckDue(image, (await this.openConfig()).setting('images.auto_update_interval'));
+      process.stdout.write(renderImageInfo(image, {files: flags.digests, ...(nextCheck ? {nextCheck} : {})}));
+    }
   }
 }

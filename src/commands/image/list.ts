@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core';
 import {arg, ImgCommand, formatFlag} from '../../base-command.js';
 import {toLxdImage} from '../../lib/image/api.js';
 import {imageMatches} from '../../lib/image/filter.js';
-import {remoteAndFilters} from '../../lib/remotes/ref.js';
 import {DEFAULT_COLUMNS, parseColumns, renderImageTable} from '../../render/image.js';
 
 export default class ImageList extends ImgCommand {
@@ -20,9 +19,9 @@ Columns (-c): l shortest alias, L all aliases, f fingerprint (12 characters), F 
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageList);
-    const {remote, filters} = remoteAndFilters(argv as string[]);
     const columns = parseColumns(flags.columns);
-    const images = (await (await this.openRemotes()).source(remote).list()).filter((i) => imageMatches(i, filters));
+    const {source, filters} = await this.listingSource(argv as string[]);
+    const images = (await source.list()).filter((i) => imageMatches(i, filters));
     if (flags.format === 'json') return this.outJson(images.map(toLxdImage));
     if (flags.format === 'yaml') return this.outYaml(images.map(toLxdImage));
     process.stdout.write(renderImageTable(images, columns, flags.format as 'table' | 'compact' | 'csv'));

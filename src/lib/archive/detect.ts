@@ -35,6 +35,26 @@ export function detectFormat(head: Uint8Array): DetectedFormat | null {
   return null;
 }
 
+const BY_EXTENSION: readonly DetectedFormat[] = [
+  {kind: 'tar', compression: 'xz', extension: '.tar.xz'},
+  {kind: 'tar', compression: 'gzip', extension: '.tar.gz'},
+  {kind: 'tar', compression: 'bzip2', extension: '.tar.bz2'},
+  {kind: 'tar', compression: 'zstd', extension: '.tar.zst'},
+  {kind: 'tar', compression: 'lzma', extension: '.tar.lzma'},
+  {kind: 'tar', compression: 'none', extension: '.tar'},
+  {kind: 'squashfs', compression: 'none', extension: '.squashfs'},
+  {kind: 'qcow2', compression: 'none', extension: '.qcow2'},
+];
+
+/**
+ * What a file name suggests, for a remote file not read yet (a listing describes it so; its
+ * import then sniffs the truth): undefined when the name says nothing.
+ */
+export function formatOfName(name: string): DetectedFormat | undefined {
+  const lower = name.toLowerCase();
+  return BY_EXTENSION.find((f) => lower.endsWith(f.extension));
+}
+
 /** Formats LXD refuses but that users meet, named so the refusal can say what was seen. */
 function recognisedButRefused(head: Uint8Array): string | undefined {
   if (startsWith(head, [0x04, 0x22, 0x4d, 0x18])) return 'lz4';

@@ -27,6 +27,7 @@ export function toLxdImage(view: ImageView): Record<string, unknown> {
   out.created_at = view.created_at;
   out.last_used_at = view.last_used_at;
   out.uploaded_at = view.uploaded_at;
+  if (view.update_check) out.update_check = view.update_check;
   out.files = view.files.map((f) => {
     const file: Record<string, unknown> = {role: f.role, size: f.size, compression: f.compression, format: f.kind};
     for (const k of ['sha256', 'sha1', 'md5'] as const) if (f[k]) file[k] = f[k];

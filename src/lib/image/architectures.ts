@@ -47,3 +47,17 @@ export function hostArchitecture(arch: string = process.arch): string {
   };
   return node[arch] ?? arch;
 }
+
+/** What a host of each architecture also runs (LXD's personalities), preferred in that order after its own. */
+const PERSONALITIES: Readonly<Record<string, readonly string[]>> = {
+  x86_64: ['i686'],
+  aarch64: ['armv6l', 'armv7l', 'armv8l'],
+  armv8l: ['armv6l', 'armv7l'],
+  armv7l: ['armv6l'],
+  ppc64: ['ppc'],
+  mips64: ['mips'],
+};
+
+export function personalities(arch: string): readonly string[] {
+  return PERSONALITIES[arch] ?? [];
+}

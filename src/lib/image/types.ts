@@ -32,6 +32,14 @@ export interface UpdateSource {
   image_type: string;
 }
 
+/** What the last auto-update check of an image found (img's own: LXD only logs it). */
+export interface UpdateCheck {
+  at: string;
+  outcome: 'up-to-date' | 'refreshed' | 'unreachable' | 'alias-gone' | 'failed';
+  /** Why, in words: the error met, or the fingerprint it was refreshed from. */
+  detail?: string;
+}
+
 /** What img keeps about one image (images/<fp>/image.json). Aliases live in aliases.json. */
 export interface ImageRecord {
   fingerprint: string;
@@ -49,6 +57,8 @@ export interface ImageRecord {
   last_used_at: string;
   expires_at: string;
   update_source: UpdateSource | null;
+  /** Set by `img image refresh` on images with a source. */
+  update_check?: UpdateCheck;
   files: ImageFile[];
 }
 

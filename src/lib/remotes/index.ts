@@ -1,54 +1,97 @@
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import type {RemoteConfig} from '../config/types.js';
+import {LOCAL_REMOTE} from '../config/types.js';
 import {UsageError, UserError} from '../errors.js';
+import {ResponseCache} from '../http/cache.js';
+import {hostArchitecture} from '../image/architectures.js';
 import type {ImageView} from '../image/types.js';
 import type {Store} from '../store/store.js';
+import type {Warning} from '../warn.js';
 import {LocalSource} from './local.js';
+import {LxdSource} from './lxd.js';
 import {parseRef} from './ref.js';
-import type {ResolveWant, Source} from './source.js';
+import {SimplestreamsSource} from './simplestreams.js';
+import type {ResolveWant, Source, SourceContext} from './source.js';
 
-/** A configured remote: a name, the protocol spoken there and where. */
-export interface RemoteConfig {
-  name: string;
-  protocol: string;
-  url?: string;
-}
-
-export const LOCAL_REMOTE: RemoteConfig = {name: 'local', protocol: 'local'};
+export {LOCAL_REMOTE, type RemoteConfig} from '../config/types.js';
+export type {SourceContext} from './source.js';
 
 /** How each protocol's Source is made; a protocol is one file beside this one. */
-export type SourceFactory = (remote: RemoteConfig, store: Store) => Source;
+export type SourceFactory = (remote: RemoteConfig, ctx: SourceContext) => Source;
 
 export const SOURCE_FACTORIES: Readonly<Record<string, SourceFactory>> = {
-  local: (remote, store) => new LocalSource(store, remote.name),
+  local: (remote, ctx) => new LocalSource(ctx.store, remote.name),
+  simplestreams: (remote, ctx) => new SimplestreamsSource(remote, ctx),
+  lxd: (remote, ctx) => new LxdSource({name: remote.name, url: remote.url ?? '', ...pinned(remote)}, ctx),
 };
 
-/**
- * The remotes img knows and the one way a command turns `[<remote>:]<image>` into an image: the
- * local store alone until remotes are configured (the remotes issue adds their config file).
- */
+/** A remote's pinned certificate as PEM: config names the file; an image's update_source carries the PEM itself. */
+function pinned(remote: RemoteConfig): {certificate?: string} {
+  const cert = remote.certificate;
+  if (!cert) return {};
+  return {certificate: cert.startsWith('-----BEGIN') ? cert : readFileSync(cert, 'utf8')};
+}
+
+export interface RemotesOptions {
+  factories?: Readonly<Record<string, SourceFactory>>;
+  /** How long a remote's index is used without asking the server (images.remote_index_ttl). */
+  indexTtlMs?: number;
+  /** Whether a cached index stands in for a remote that cannot be reached (default true; a refresh says false). */
+  useStaleIndex?: boolean;
+  onWarning?: (w: Warning) => void;
+}
+
+/** The remotes img knows and the one way a command turns `[<remote>:]<image>` into an image. */
 export class Remotes {
   private readonly sources = new Map<string, Source>();
+  private readonly factories: Readonly<Record<string, SourceFactory>>;
+  private readonly ctx: SourceContext;
 
   constructor(
     readonly store: Store,
     private readonly configs: readonly RemoteConfig[] = [LOCAL_REMOTE],
-    private readonly factories: Readonly<Record<string, SourceFactory>> = SOURCE_FACTORIES,
-  ) {}
+    opts: RemotesOptions = {},
+  ) {
+    this.factories = opts.factories ?? SOURCE_FACTORIES;
+    const cache = new ResponseCache(join(store.paths.home, 'cache', 'http'), {
+      ttlMs: opts.indexTtlMs ?? 300_000,
+      onWarning: opts.onWarning,
+      useStale: opts.useStaleIndex ?? true,
+    });
+    this.ctx = {store, cache, hostArchitecture: hostArchitecture(), ...(opts.onWarning ? {onWarning: opts.onWarning} : {})};
+  }
 
   names(): string[] {
     return this.configs.map((r) => r.name);
+  }
+
+  config(name: string): RemoteConfig {
+    const remote = this.configs.find((r) => r.name === name);
+    if (!remote) throw new UserError(`The remote "${name}" doesn't exist`, {code: 'RemoteNotFound'});
+    return remote;
+  }
+
+  /** The remote configured at `server` with `protocol`, as an image's update_source names it (a refresh finds its source so). */
+  byServer(server: string, protocol: string): RemoteConfig | undefined {
+    const norm = (u: string) => u.replace(/\/+$/, '');
+    return this.configs.find((r) => r.protocol === protocol && r.url !== undefined && norm(r.url) === norm(server));
   }
 
   /** The Source behind a remote name. */
   source(name: string): Source {
     let source = this.sources.get(name);
     if (source) return source;
-    const remote = this.configs.find((r) => r.name === name);
-    if (!remote) throw new UserError(`The remote "${name}" doesn't exist`, {code: 'RemoteNotFound'});
-    const factory = this.factories[remote.protocol];
-    if (!factory) throw new UserError(`The remote "${name}" speaks ${remote.protocol}, which img does not know`, {code: 'UnknownProtocol'});
-    source = factory(remote, this.store);
+    source = this.sourceFor(this.config(name));
     this.sources.set(name, source);
     return source;
+  }
+
+  /** A Source for a remote that need not be configured (a refresh of an image whose remote was removed). */
+  sourceFor(remote: RemoteConfig): Source {
+    const factory = this.factories[remote.protocol];
+    if (!factory) throw new UserError(`The remote "${remote.name}" speaks ${remote.protocol}, which img does not know`, {code: 'UnknownProtocol'});
+    return factory(remote, this.ctx);
   }
 
   /**

@@ -1,6 +1,6 @@
 import {NotFoundError} from '../errors.js';
 import {expectedFileSha256} from '../image/fingerprint.js';
-import type {FileRole, ImageView} from '../image/types.js';
+import type {FileRole, ImageSource, ImageView} from '../image/types.js';
 import {listAliases} from '../store/aliases.js';
 import {exportNames} from '../store/export.js';
 import {resolveImage} from '../store/resolve.js';
@@ -47,5 +47,13 @@ export class LocalSource implements Source {
     const opened: SourceFile = {stream: this.store.readStream(image.fingerprint, role), name: exportNames(image).get(role)!, size: file.size};
     if (sha256) opened.sha256 = sha256;
     return opened;
+  }
+
+  /** A local image needs no download: its stored files are the sources (a copy between two stores reads them in place). */
+  async download(image: ImageView): Promise<ImageSource[]> {
+    return image.files.map((file) => {
+      const sha256 = expectedFileSha256(image, file);
+      return {path: this.store.filePath(image.fingerprint, file.role), size: file.size, ...(sha256 ? {sha256} : {})};
+    });
   }
 }

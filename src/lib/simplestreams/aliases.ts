@@ -3,22 +3,12 @@
  * and the images' fingerprints (../shared/spec/simplestreams.md §3).
  */
 import {UserError} from '../errors.js';
-import {canonicalArchitecture} from '../image/architectures.js';
+import {canonicalArchitecture, personalities} from '../image/architectures.js';
 import type {InstanceType} from '../image/types.js';
 import type {StreamAlias, StreamImage} from './types.js';
 
 /** Root ftypes in LXD's order of preference: the first registered alias wins, so squashfs beats root.tar.xz. */
 const ROOT_RANK = ['squashfs', 'root.tar.xz', 'disk-kvm.img', 'uefi1.img', 'disk1.img'];
-
-/** Architectures a host also runs (lxd-images.md §2.2), preferred after its own and before the rest. */
-const PERSONALITIES: Readonly<Record<string, readonly string[]>> = {
-  x86_64: ['i686'],
-  aarch64: ['armv6l', 'armv7l', 'armv8l'],
-  armv8l: ['armv6l', 'armv7l'],
-  armv7l: ['armv6l'],
-  ppc64: ['ppc'],
-  mips64: ['mips'],
-};
 
 /** Go compares strings bytewise (UTF-8); JS's < compares UTF-16 units, which differs beyond the BMP. */
 function goCompare(a: string, b: string): number {
@@ -89,7 +79,7 @@ export interface StreamWant {
 /** An alias, else a unique fingerprint prefix, as LXD 5.0.2 resolves it against a feed. */
 export function resolveStreamImage(set: {images: readonly StreamImage[]; aliases: readonly StreamAlias[]}, name: string, want: StreamWant): StreamImage {
   const host = canonicalArchitecture(want.architecture) ?? want.architecture;
-  const preferred = [host, ...(PERSONALITIES[host] ?? [])];
+  const preferred = [host, ...personalities(host)];
   const rank = (arch: string): number => {
     const i = preferred.indexOf(arch);
     return i < 0 ? preferred.length : i;

@@ -15,6 +15,17 @@ export async function createAlias(store: Store, name: string, targetRef: string,
   });
 }
 
+/** Point aliases at a stored image, moving any that named another one (as an import with --alias does). */
+export async function pointAliases(store: Store, names: readonly string[], fingerprint: string): Promise<void> {
+  if (names.length === 0) return;
+  for (const name of names) checkAliasName(name);
+  await store.locked(async () => {
+    const aliases = await store.aliases();
+    for (const name of names) aliases.set(name, fingerprint);
+    await store.saveAliases(aliases);
+  });
+}
+
 export async function deleteAlias(store: Store, name: string): Promise<void> {
   await store.locked(async () => {
     const aliases = await store.aliases();

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {UsageError, userFsError} from '../errors.js';
 import {fileRoles} from '../image/fingerprint.js';
 import {readImage, type ReadImageOptions} from '../image/read-image.js';
-import type {FileRole, ImageSource, ImageView} from '../image/types.js';
+import type {FileRole, ImageRecord, ImageSource, ImageView} from '../image/types.js';
 import {warnOrFail, type WarnOptions} from '../warn.js';
 import {checkNewAliases} from './alias-table.js';
 import {newRecord} from './record.js';
@@ -24,7 +24,25 @@ export interface ImportOptions extends WarnOptions {
    * removed once the image is committed. An input elsewhere is copied, then removed.
    */
   move?: boolean;
+  /**
+   * Fields of the new record that come from where the image was found rather than from its
+   * metadata.yaml: a copy from a remote takes the remote's properties, dates and source, as LXD does.
+   */
+  record?: Partial<Pick<ImageRecord, RemoteFields>>;
 }
+
+type RemoteFields =
+  | 'architecture'
+  | 'properties'
+  | 'created_at'
+  | 'expires_at'
+  | 'filename'
+  | 'update_source'
+  | 'update_check'
+  | 'auto_update'
+  | 'cached'
+  | 'last_used_at'
+  | 'profiles';
 
 /**
  * Import a unified image or a split one (metadata + root) from files or streams. The input is
@@ -48,7 +66,10 @@ export async function importImage(store: Store, sources: ImageSource[], opts: Im
     if (opts.signal) readOpts.signal = opts.signal;
     const read = await readImage(sources, readOpts);
     if (!read.metadata || !read.type) throw new Error('readImage did not scan the image');
-    const record = newRecord({...read, metadata: read.metadata, type: read.type}, {public: opts.public ?? false, properties: opts.properties ?? {}});
+    const record = {
+      ...newRecord({...read, metadata: read.metadata, type: read.type}, {public: opts.public ?? false, properties: opts.properties ?? {}}),
+      ...opts.record,
+    };
     const {view} = await store.commit(work, record, {aliases, ifExists: 'error'});
     if (opts.move) {
       // Only once the image is safely in the store does the original name go.

@@ -14,6 +14,8 @@ export interface StorePaths {
   images: string;
   /** Work in progress; on the same filesystem as images/ so finished work is renamed into place. */
   tmp: string;
+  /** Partial downloads, kept across failures so that a retry resumes them (cleanTmp leaves them). */
+  downloads: string;
   /** alias name → image */
   aliases: string;
   /** The store lock (an OFD lock on this file). */
@@ -25,6 +27,7 @@ export function storePaths(home: string = imgHome()): StorePaths {
     home,
     images: join(home, 'images'),
     tmp: join(home, 'tmp'),
+    downloads: join(home, 'tmp', 'downloads'),
     aliases: join(home, 'aliases.json'),
     lock: join(home, 'store.lock'),
   };

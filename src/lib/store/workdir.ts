@@ -34,6 +34,12 @@ export class WorkDir {
 }
 
 /**
+ * Where downloads keep their `.partial` files: they outlive the process that wrote them on
+ * purpose (a retry resumes them), so the cleanup below leaves this directory alone.
+ */
+export const DOWNLOADS = 'downloads';
+
+/**
  * Remove leftovers of dead processes from tmp/: work directories whose lock is free, and
  * anything without a lock file (trash of an interrupted delete). Call with the store lock held.
  */
@@ -48,6 +54,7 @@ export async function cleanTmp(tmp: string): Promise<string[]> {
   const removed: string[] = [];
   const set = new Set(names);
   for (const name of names) {
+    if (name === DOWNLOADS) continue;
     if (name.endsWith('.lock')) {
       const lock = await FileLock.tryAcquire(join(tmp, name));
       if (!lock) continue;

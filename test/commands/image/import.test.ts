@@ -86,10 +86,10 @@ describe('img image import', () => {
     });
   });
 
-  test('a URL is not taken for a file name', () => {
-    const r = img(['image', 'import', 'https://images.example/x.tar.xz'], {home: join(work, 'home-url')});
+  test('a URL is not taken for a file name: one of another scheme is a usage error (http(s) ones: import-url.test.ts)', () => {
+    const r = img(['image', 'import', 'ftp://images.example/x.tar.xz'], {home: join(work, 'home-url')});
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /importing from a URL .* comes with remote support/);
+    assert.match(r.stderr, /only http:\/\/ and https:\/\/ URLs can be imported: ftp:\/\/images\.example\/x\.tar\.xz/);
   });
 });
 

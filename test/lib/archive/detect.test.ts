@@ -5,7 +5,7 @@ import {execFileSync} from 'node:child_process';
 import {closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, test} from 'node:test';
-import {detectFormat, requireFormat, SNIFF_BYTES, type DetectedFormat} from '../../../src/lib/archive/detect.js';
+import {detectFormat, formatOfName, requireFormat, SNIFF_BYTES, type DetectedFormat} from '../../../src/lib/archive/detect.js';
 import {InvalidImageError} from '../../../src/lib/errors.js';
 import {tar} from '../../helpers/images.js';
 import {tempDir} from '../../helpers/tmp.js';
@@ -240,5 +240,16 @@ describe('detectFormat on short and odd inputs', () => {
 
   test('an lz4 magic with a ustar block behind it is a plain tar (the table comes first)', () => {
     assert.deepEqual(detectFormat(header([0x04, 0x22, 0x4d, 0x18], {ustar: true})), TAR);
+  });
+});
+
+describe('formatOfName', () => {
+  test("what a remote file's name suggests before it is read; nothing for a name that says nothing", () => {
+    assert.deepEqual(formatOfName('images/x/lxd.tar.xz'), {kind: 'tar', compression: 'xz', extension: '.tar.xz'});
+    assert.deepEqual(formatOfName('ROOT.TAR.GZ'), {kind: 'tar', compression: 'gzip', extension: '.tar.gz'});
+    assert.deepEqual(formatOfName('a.tar'), {kind: 'tar', compression: 'none', extension: '.tar'});
+    assert.deepEqual(formatOfName('root.squashfs'), {kind: 'squashfs', compression: 'none', extension: '.squashfs'});
+    assert.deepEqual(formatOfName('disk.qcow2'), {kind: 'qcow2', compression: 'none', extension: '.qcow2'});
+    assert.equal(formatOfName('disk-kvm.img'), undefined);
   });
 });

@@ -29,6 +29,9 @@ const fakeFactory: SourceFactory = (remote): Source => {
     open: async () => {
       throw new Error('not used');
     },
+    download: async () => {
+      throw new Error('not used');
+    },
   };
 };
 
@@ -55,7 +58,7 @@ describe('Remotes', () => {
         {name: 'local', protocol: 'local'},
         {name: 'far', protocol: 'fake'},
       ],
-      {...SOURCE_FACTORIES, fake: fakeFactory},
+      {factories: {...SOURCE_FACTORIES, fake: fakeFactory}},
     );
     const {source, image} = await remotes.resolve('far:known', {architecture: 'x86_64'});
     assert.equal(source.remote, 'far');

@@ -55,3 +55,15 @@ describe('LocalSource', () => {
     assert.equal(await codeOf(source.open(v, 'unified')), 'ImageNotFound');
   });
 });
+
+describe('LocalSource.download', () => {
+  test("gives the stored files in place, with what they must be: another store imports them verified, and the source's files stay", async () => {
+    const from = new Store({home: join(work, 'dl-from')});
+    const v = await importImage(from, [streamSource(tinyImage('dl'))]);
+    const sources = await new LocalSource(from).download(v);
+    assert.deepEqual(sources, [{path: from.filePath(v.fingerprint, 'unified'), size: v.size, sha256: v.fingerprint}]);
+    const to = new Store({home: join(work, 'dl-to')});
+    assert.equal((await importImage(to, sources, {fingerprint: v.fingerprint})).fingerprint, v.fingerprint);
+    assert.ok(await from.exists(v.fingerprint));
+  });
+});

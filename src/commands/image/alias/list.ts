@@ -1,5 +1,4 @@
 import {arg, ImgCommand, formatFlag} from '../../../base-command.js';
-import {remoteAndFilters} from '../../../lib/remotes/ref.js';
 import {aliasObject, renderAliasTable} from '../../../render/alias.js';
 
 export default class AliasList extends ImgCommand {
@@ -11,9 +10,9 @@ export default class AliasList extends ImgCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(AliasList);
-    const {remote, filters} = remoteAndFilters(argv as string[]);
+    const {source, filters} = await this.listingSource(argv as string[]);
     const wanted = filters.filter((f) => f !== '');
-    const all = await (await this.openRemotes()).source(remote).aliases();
+    const all = await source.aliases();
     const aliases = wanted.length === 0 ? all : all.filter((a) => wanted.some((f) => a.name.includes(f) || a.target.includes(f)));
     if (flags.format === 'json') return this.outJson(aliases.map(aliasObject));
     if (flags.format === 'yaml') return this.outYaml(aliases.map(aliasObject));
