@@ -74,6 +74,30 @@ export class ThrowawayLxd {
   }
 
   /**
+   * lxc, asynchronously (a feed served from the test's own process keeps answering while LXD
+   * downloads from it), killed after `timeoutMs`: the lxc 5.0.2 client sometimes hangs for good
+   * once its operation has ended, so callers retry a timed-out run.
+   */
+  lxcAsync(args: string[], timeoutMs: number): Promise<RunResult & {timedOut: boolean}> {
+    return new Promise((resolve) => {
+      const child = spawn('lxc', args, {env: this.env, stdio: ['ignore', 'pipe', 'pipe']});
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({code: code ?? -1, stdout, stderr, timedOut});
+      });
+    });
+  }
+
+  /**
    * Copy an image into LXD from a simplestreams server by alias (or fingerprint), through the REST
    * API: `lxc image copy` takes only https:// simplestreams remotes, the API takes http:// too
    * (simplestreams.md §4). Resolves to LXD's fingerprint, or its error. Asynchronous, so that a
@@ -89,22 +113,7 @@ export class ThrowawayLxd {
     if (opts.type) source.image_type = opts.type;
     const data = JSON.stringify({source});
     for (let attempt = 0; ; attempt++) {
-      const r = await new Promise<{code: number | null; stdout: string; stderr: string; timedOut: boolean}>((resolve) => {
-        const child = spawn('lxc', ['query', '-X', 'POST', '--wait', '/1.0/images', '--data', data], {env: this.env, stdio: ['ignore', 'pipe', 'pipe']});
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const timer = setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, opts.timeoutMs ?? 120_000);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({code, stdout, stderr, timedOut});
-        });
-      });
+      const r = await this.lxcAsync(['query', '-X', 'POST', '--wait', '/1.0/images', '--data', data], opts.timeoutMs ?? 120_000);
       if (r.timedOut && attempt < 3) continue;
       if (r.code === 0) {
         // --wait prints the finished operation, whose metadata is {"fingerprint": …, "size": …}.

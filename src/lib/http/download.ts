@@ -219,7 +219,8 @@ async function writeBody(res: HttpResponse, partial: string, start: number, hash
       throw err;
     }
     await flush();
-    await handle.datasync();
+    // Not fsynced, as the store's image data is not (LXD's rule too): a partial damaged by a power
+    // cut fails its sha256 on the next try and is fetched again. Measured: 0.3–1.0 s of a 500 MB copy.
   } finally {
     await handle.close();
   }

@@ -43,13 +43,16 @@ export interface ReadImageOptions {
 interface OpenSource {
   name: string;
   size: number | undefined;
-  declared: {size?: number; sha256?: string};
+  declared: {size?: number; sha256?: string; verified?: boolean};
   chunks: AsyncGenerator<Buffer>;
   close(): Promise<void>;
 }
 
 async function openSource(src: ImageSource, chunkSize: number): Promise<OpenSource> {
-  const declared = {...(src.size !== undefined ? {size: src.size} : {}), ...(src.sha256 ? {sha256: src.sha256.toLowerCase()} : {})};
+  const declared = {
+    ...(src.size !== undefined ? {size: src.size} : {}),
+    ...(src.sha256 ? {sha256: src.sha256.toLowerCase(), ...(src.verified ? {verified: true} : {})} : {}),
+  };
   if ('stream' in src) {
     return {name: src.name, size: src.size, declared, chunks: streamChunks(src.stream, {chunkSize}), close: async () => undefined};
   }
@@ -88,8 +91,10 @@ export async function readImage(sources: ImageSource[], opts: ReadImageOptions):
     let scanned: ScanResult | undefined;
     for (const [i, src] of opened.entries()) {
       const role = roles[i]!;
-      // The metadata file is small: its own digest is free. A root file's costs a second pass of sha256.
-      const hash = hasher.file(role, {own: role === 'metadata' || src.declared.sha256 !== undefined});
+      // The metadata file is small: its own digest is free. A root file's costs a second pass of
+      // sha256, paid only when its source declared one that was not checked already.
+      const recheck = src.declared.sha256 !== undefined && !src.declared.verified;
+      const hash = hasher.file(role, {own: role === 'metadata' || recheck});
       const r = await readOne(src, role, hash, opts, progress);
       // Checked as soon as the file ends: a bad metadata file stops a download before its root file.
       if (role !== 'unified') checkSha256(src, hash.digest());
@@ -98,8 +103,8 @@ export async function readImage(sources: ImageSource[], opts: ReadImageOptions):
     }
     const {fingerprint, sha256} = hasher.finish();
     if (roles[0] === 'unified') checkSha256(opened[0]!, fingerprint);
-    for (const f of files) {
-      const own = sha256[f.role];
+    for (const [i, f] of files.entries()) {
+      const own = sha256[f.role] ?? (opened[i]!.declared.verified ? opened[i]!.declared.sha256 : undefined);
       if (own) f.sha256 = own;
     }
     if (opts.fingerprint && opts.fingerprint.toLowerCase() !== fingerprint) {
@@ -203,6 +208,8 @@ async function readOne(
 
 function checkSha256(src: OpenSource, got: string | undefined): void {
   const want = src.declared.sha256;
+  // A verified root file was not hashed on its own again: nothing to compare (the fingerprint still covers it).
+  if (got === undefined && src.declared.verified) return;
   if (want && want !== got) throw hashMismatch(src.name, want, got);
 }
 

@@ -88,4 +88,6 @@ export interface ImageView extends ImageRecord {
 export type ImageSource = ({path: string} | {stream: Readable; name: string}) & {
   size?: number;
   sha256?: string;
+  /** The bytes were already checked against `sha256` (a download hashes as it writes): it is taken, not computed again. */
+  verified?: boolean;
 };

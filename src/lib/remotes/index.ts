@@ -7,7 +7,7 @@ import {ResponseCache} from '../http/cache.js';
 import {hostArchitecture} from '../image/architectures.js';
 import type {ImageView} from '../image/types.js';
 import type {Store} from '../store/store.js';
-import type {Warning} from '../warn.js';
+import {warnOrFail, type Warning} from '../warn.js';
 import {LocalSource} from './local.js';
 import {LxdSource} from './lxd.js';
 import {parseRef} from './ref.js';
@@ -82,8 +82,17 @@ export class Remotes {
   source(name: string): Source {
     let source = this.sources.get(name);
     if (source) return source;
-    source = this.sourceFor(this.config(name));
+    const config = this.config(name);
+    source = this.sourceFor(config);
     this.sources.set(name, source);
+    // A keyring authenticates what a plain-http feed says (and the hashes in it its files): no warning then.
+    if (config.url && /^http:\/\//i.test(config.url) && !config.keyring) {
+      warnOrFail(
+        this.ctx,
+        'PlainHttp',
+        `the remote "${name}" is reached over plain http (${config.url}): nothing proves what it sends comes from that server unchanged`,
+      );
+    }
     return source;
   }
 

@@ -13,7 +13,7 @@ import {formatOfName} from '../archive/detect.js';
 import type {FileRole, ImageFile, ImageSource, ImageView, ListedAlias} from '../image/types.js';
 import {aliasesOf, generateAliases, resolveStreamImage} from '../simplestreams/aliases.js';
 import {parseProducts, safeItemPath} from '../simplestreams/products.js';
-import type {StreamImage, StreamSet} from '../simplestreams/types.js';
+import type {StreamAlias, StreamImage, StreamSet} from '../simplestreams/types.js';
 import {GO_ZERO_TIME} from '../time.js';
 import {warnOrFail} from '../warn.js';
 import type {DownloadOptions, DownloadTarget, ResolveWant, Source, SourceContext, SourceFile} from './source.js';
@@ -87,7 +87,7 @@ export class SimplestreamsSource implements Source {
         }),
       ),
     );
-    return got.map((g, i) => ({path: g.path, size: files[i]!.size, sha256: files[i]!.sha256}));
+    return got.map((g, i) => ({path: g.path, size: files[i]!.size, sha256: files[i]!.sha256, verified: true}));
   }
 
   private url(path: string): string {
@@ -147,6 +147,22 @@ export class SimplestreamsSource implements Source {
     return {images, aliases: generateAliases(images, this.server), skipped};
   }
 
+  private byFingerprint: Map<string, string[]> | undefined;
+
+  /** Each image's listed aliases, found once per feed: a listing of 6,000 images would otherwise scan every alias for each. */
+  private aliasIndex(set: StreamSet): Map<string, string[]> {
+    if (this.byFingerprint) return this.byFingerprint;
+    const groups = new Map<string, StreamAlias[]>();
+    for (const a of set.aliases) {
+      const group = groups.get(a.fingerprint);
+      if (group) group.push(a);
+      else groups.set(a.fingerprint, [a]);
+    }
+    const index = new Map<string, string[]>();
+    for (const [fp, group] of groups) index.set(fp, aliasesOf(group, fp, this.ctx.hostArchitecture));
+    return (this.byFingerprint = index);
+  }
+
   private view(image: StreamImage, set: StreamSet): ImageView {
     return {
       fingerprint: image.fingerprint,
@@ -165,7 +181,7 @@ export class SimplestreamsSource implements Source {
       expires_at: image.expires_at,
       update_source: null,
       files: image.files.map((f) => ({role: f.role, size: f.size, sha256: f.sha256, ...formatOf(f.ftype, f.path)})),
-      aliases: aliasesOf(set.aliases, image.fingerprint, this.ctx.hostArchitecture).map((name) => ({name, description: ''})),
+      aliases: (this.aliasIndex(set).get(image.fingerprint) ?? []).map((name) => ({name, description: ''})),
     };
   }
 }

@@ -16,12 +16,13 @@ const work = tempDir('copy-');
 let tree: FeedTree;
 let server: StaticServer;
 let env: NodeJS.ProcessEnv;
+let caFiles: ReturnType<typeof makeTestCa>;
 let homes = 0;
 
 /** A fresh IMG_HOME with the feed added as remote `feed` (and any more `remote add` arguments). */
-function home(...addArgs: string[]): string {
+function home(url = server.url, ...addArgs: string[]): string {
   const h = join(work, `home-${homes++}`);
-  const r = img(['remote', 'add', 'feed', server.url, '--protocol', 'simplestreams', ...addArgs], {home: h, env});
+  const r = img(['remote', 'add', 'feed', url, '--protocol', 'simplestreams', ...addArgs], {home: h, env});
   assert.equal(r.code, 0, r.stderr);
   return h;
 }
@@ -40,10 +41,10 @@ const storedImages = async (h: string) =>
   json<Array<{fingerprint: string}>>(await run(h, 'image', 'list', 'local:', '--format', 'json')).map((i) => i.fingerprint);
 
 before(async () => {
-  const ca = makeTestCa(work);
+  caFiles = makeTestCa(work);
   tree = await buildFeedTree(join(work, 'feed'));
-  server = await StaticServer.start(tree.dir, {tls: ca});
-  env = {NODE_EXTRA_CA_CERTS: ca.caCert};
+  server = await StaticServer.start(tree.dir, {tls: caFiles});
+  env = {NODE_EXTRA_CA_CERTS: caFiles.caCert};
 });
 
 after(async () => {
@@ -310,6 +311,51 @@ describe('a feed that lies', () => {
   });
 });
 
+describe('a plain http remote', () => {
+  test('works, with one warning', async () => {
+    const plain = await StaticServer.start(tree.dir);
+    try {
+      const h = home(plain.url);
+      const r = await run(h, 'image', 'copy', 'feed:spectest/unified');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        r.stderr,
+        `Warning: the remote "feed" is reached over plain http (${plain.url}): nothing proves what it sends comes from that server unchanged\n`,
+      );
+    } finally {
+      await plain.stop();
+    }
+  });
+});
+
+describe('a hostile server', () => {
+  test('a products file over the size limit is refused as soon as its Content-Length says so; a redirect to plain http is not followed', async () => {
+    const evil = await StaticServer.start(tree.dir, {tls: caFiles});
+    try {
+      evil.route('/streams/v1/images.json', (_req, res) => {
+        res.writeHead(200, {'content-type': 'application/json', 'content-length': String(300 << 20)});
+        res.write('{"products": {');
+        // Nothing more: the client must not wait for 300 MiB to refuse them.
+        setTimeout(() => res.destroy(), 20_000).unref();
+      });
+      const h = home(evil.url);
+      const r = await run(h, 'image', 'list', 'feed:');
+      assert.equal(r.code, 1);
+      assert.ok(isCleanError(r.stderr), r.stderr);
+      assert.match(r.stderr, /images\.json: larger than \d+ bytes/);
+
+      const h2 = home(`${evil.url}/moved`);
+      evil.redirect('/moved/streams/v1/index.json', 'http://127.0.0.1:9/streams/v1/index.json');
+      const moved = await run(h2, 'image', 'list', 'feed:');
+      assert.equal(moved.code, 1);
+      assert.ok(isCleanError(moved.stderr), moved.stderr);
+      assert.match(moved.stderr, /redirect/i);
+    } finally {
+      await evil.stop();
+    }
+  });
+});
+
 function restore(doc: unknown): void {
   // Drop the patches by rewriting the documents as they were.
   tree.patch((d) => {
@@ -324,7 +370,7 @@ describe('a remote with a keyring reads only signed indexes', () => {
     const streams = join(tree.dir, 'streams', 'v1');
     clearsign(key.home, join(streams, 'index.json'), join(streams, 'index.sjson'));
     clearsign(key.home, join(streams, 'images.json'), join(streams, 'images.sjson'));
-    const h = home('--keyring', key.publicBinary);
+    const h = home(server.url, '--keyring', key.publicBinary);
     const r = await run(h, 'image', 'copy', 'feed:spectest/unified', '--alias', 'signed');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
@@ -334,7 +380,7 @@ describe('a remote with a keyring reads only signed indexes', () => {
 
     const sjson = join(streams, 'images.sjson');
     writeFileSync(sjson, readFileSync(sjson, 'utf8').replace('"products:1.0"', '"products:1.1"'));
-    const h2 = home('--keyring', key.publicBinary);
+    const h2 = home(server.url, '--keyring', key.publicBinary);
     const bad = await run(h2, 'image', 'copy', 'feed:spectest/split');
     assert.equal(bad.code, 1);
     assert.ok(isCleanError(bad.stderr), bad.stderr);
@@ -343,7 +389,7 @@ describe('a remote with a keyring reads only signed indexes', () => {
 
     // Without signatures at all, a keyring remote reads nothing.
     const other = makeGpgKey(work, 'stranger');
-    const h3 = home('--keyring', other.publicBinary);
+    const h3 = home(server.url, '--keyring', other.publicBinary);
     const stranger = await run(h3, 'image', 'list', 'feed:');
     assert.equal(stranger.code, 1);
     assert.match(stranger.stderr, /index\.sjson: bad signature/);

@@ -101,6 +101,19 @@ describe('readImage: fingerprints and files', () => {
     assert.equal(r.files[1]!.sha256, undefined, "the root file's digest is left for later");
   });
 
+  test('a root file a download already verified keeps its declared sha256, unhashed again; the fingerprint still covers it', async () => {
+    const meta = join(work, 'meta.tar.xz');
+    const root = join(work, 'root.squashfs');
+    const rootSha = sha256sum(root);
+    const r = await readImage([{path: meta}, {path: root, sha256: rootSha, verified: true}], {scan: true, fingerprint: sha256sum(meta, root)});
+    assert.equal(r.files[1]!.sha256, rootSha);
+    const lie = 'f'.repeat(64);
+    const taken = await readImage([{path: meta}, {path: root, sha256: lie, verified: true}], {scan: true});
+    assert.equal(taken.files[1]!.sha256, lie, 'verified means taken: the caller answers for it');
+    await assert.rejects(readImage([{path: meta}, {path: root, sha256: lie}], {scan: true}), /sha256 mismatch/, 'unverified, it is checked');
+    await assert.rejects(readImage([{path: meta}, {path: root, sha256: rootSha, verified: true}], {scan: true, fingerprint: lie}), /fingerprint mismatch/);
+  });
+
   test('split with a tar.gz root of "./" names (as distrobuilder writes): container', async () => {
     const meta = join(work, 'm2.tar.gz');
     tar(['-czf', meta, '-C', join(work, 'meta'), '.']);
