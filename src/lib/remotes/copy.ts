@@ -50,13 +50,13 @@ export async function copyImage(store: Store, source: Source, name: string, opts
         image_type: opts.type === 'virtual-machine' ? 'virtual-machine' : '',
       }
     : null;
-  const existing = await store.view(remote.fingerprint);
-  if (existing) {
-    // As LXD: an image already stored is not downloaded again; the copy only adds its aliases (and the source, when asked to keep it updated).
+  // As LXD: an image already stored is not downloaded again; the copy only adds its aliases (and the source, when asked to keep it updated).
+  const alreadyStored = async (): Promise<CopyResult> => {
     await pointAliases(store, aliases, remote.fingerprint);
     if (opts.autoUpdate && updateSource) await store.updateRecord(remote.fingerprint, (r) => ({...r, auto_update: true, update_source: updateSource}));
     return {image: (await store.view(remote.fingerprint))!, downloaded: false};
-  }
+  };
+  if (await store.exists(remote.fingerprint)) return alreadyStored();
   await mkdir(store.paths.downloads, {recursive: true});
   const partial = (role: string) => join(store.paths.downloads, `${remote.fingerprint}.${role}.partial`);
   const sources = await source.download(remote, {partial}, opts);
@@ -84,8 +84,11 @@ export async function copyImage(store: Store, source: Source, name: string, opts
       },
     });
   } catch (err) {
+    const code = (err as {code?: string}).code;
+    // Another copy of the same image (another img process) committed it while this one waited for its partials.
+    if (code === 'ImageExists') return alreadyStored();
     // Bytes that made a wrong image are of no use to a retry.
-    if ((err as {code?: string}).code === 'FingerprintMismatch') await Promise.all(sources.filter(ours).map((s) => removePartial(s.path)));
+    if (code === 'FingerprintMismatch') await Promise.all(sources.filter(ours).map((s) => removePartial(s.path)));
     throw err;
   }
   await Promise.all(sources.filter(ours).map((s) => removePartial(s.path)));

@@ -198,6 +198,17 @@ describe('img image copy from a simplestreams remote over HTTPS', () => {
   });
 });
 
+describe('two copies of one image at once', () => {
+  test('both succeed, one downloads, and the store holds the image once with both aliases', async () => {
+    const h = home();
+    const [a, b] = await Promise.all(['one', 'two'].map((alias) => imgAsync(['image', 'copy', 'feed:spectest/split', '--alias', alias], {home: h, env})));
+    assert.equal(a!.code, 0, a!.stderr);
+    assert.equal(b!.code, 0, b!.stderr);
+    assert.deepEqual(await storedImages(h), [tree.find('spectest:split:amd64:default', 'squashfs').fingerprint]);
+    for (const alias of ['one', 'two']) assert.equal((await run(h, 'image', 'info', alias)).code, 0);
+  });
+});
+
 describe('listing a simplestreams remote', () => {
   test('img image list feed: shows the images with their aliases, in every format; filters apply', async () => {
     const h = home();
