@@ -63,12 +63,9 @@ export abstract class ImgCommand extends Command {
    * (`img remote switch`), as `lxc image list` lists the default remote's images.
    */
   protected async listingSource(args: readonly string[]): Promise<{source: Source; filters: string[]}> {
-    const {remoteAndFilters} = await import('./lib/remotes/ref.js');
-    const {remote, filters} = remoteAndFilters(args);
-    // remoteAndFilters hands back the arguments untouched exactly when none of them names a remote.
-    const named = filters.length !== args.length || filters.some((f, i) => f !== args[i]);
-    const cfg = await this.openConfig();
-    return {source: (await this.openRemotes({}, cfg)).source(named ? remote : cfg.defaultRemote), filters};
+    const [{remoteAndFilters}, cfg] = await Promise.all([import('./lib/remotes/ref.js'), this.openConfig()]);
+    const {remote, filters} = remoteAndFilters(args, cfg.defaultRemote);
+    return {source: await (await this.openRemotes({}, cfg)).source(remote), filters};
   }
 
   protected progress(label: string): Progress {

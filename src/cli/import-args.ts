@@ -15,7 +15,7 @@ export function importArgs(
   stdin: Readable,
 ): {sources: ImageSource[]; url?: undefined; properties: Record<string, string>} | {url: string; sources?: undefined; properties: Record<string, string>} {
   const {properties, rest} = splitProperties(argv);
-  for (const target of rest.filter(isRemoteOnly)) remotes.source(target.slice(0, -1));
+  for (const target of rest.filter(isRemoteOnly)) remotes.config(target.slice(0, -1));
   const files = rest.filter((a) => !isRemoteOnly(a));
   if (files.length === 0 || files.length > 2) {
     // A file named x=y.tar reads as a property: say how to give it, since the user meant a file.

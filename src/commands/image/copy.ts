@@ -33,7 +33,7 @@ A copy by alias records its source (server, protocol, alias), so that with --aut
     const remotes = await this.openRemotes();
     const {copyImage} = await import('../../lib/remotes/copy.js');
     const progress = this.progress('Copying the image');
-    const {image, downloaded} = await copyImage(remotes.store, remotes.source(remote), name, {
+    const {image, downloaded} = await copyImage(remotes.store, await remotes.source(remote), name, {
       aliases: flags.alias ?? [],
       copyAliases: flags['copy-aliases'],
       autoUpdate: flags['auto-update'],

@@ -16,7 +16,8 @@ export default class ImageInfo extends ImgCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ImageInfo);
-    const remotes = await this.openRemotes();
+    const config = await this.openConfig();
+    const remotes = await this.openRemotes({}, config);
     let {image} = await remotes.resolve(args.image, {
       ...(flags.digests ? {localOnly: 'image info --digests'} : {}),
       ...(flags.vm ? {type: 'virtual-machine' as const} : {}),
@@ -31,7 +32,7 @@ export default class ImageInfo extends ImgCommand {
     else if (flags.format === 'yaml') await this.outYaml(toLxdImage(image));
     else {
       const {nextCheckDue} = await import('../../lib/remotes/refresh.js');
-      const nextCheck = nextCheckDue(image, (await this.openConfig()).setting('images.auto_update_interval'));
+      const nextCheck = nextCheckDue(image, config.setting('images.auto_update_interval'));
       process.stdout.write(renderImageInfo(image, {files: flags.digests, ...(nextCheck ? {nextCheck} : {})}));
     }
   }

@@ -21,7 +21,8 @@ export default class ImageRefresh extends ImgCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageRefresh);
-    const [remotes, config] = await Promise.all([this.openRemotes({indexTtlMs: 0, useStaleIndex: false}), this.openConfig()]);
+    const config = await this.openConfig();
+    const remotes = await this.openRemotes({indexTtlMs: 0, useStaleIndex: false}, config);
     const images =
       argv.length === 0
         ? undefined

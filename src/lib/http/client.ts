@@ -216,16 +216,26 @@ export async function readBody(res: HttpResponse, opts: {maxBytes: number; what:
   return Buffer.concat(parts, total);
 }
 
-/** GET, expectOk, readBody, JSON.parse (InvalidFeed "<url>: not JSON: <reason>" on failure). */
+/** JSON from a server: anything else is InvalidFeed "<what>: not JSON: <reason>". */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new UserError(`${what}: not JSON: ${(err as Error).message}`, {code: 'InvalidFeed'});
+  }
+}
+
+/** A header's value as one string (Node gives a repeated header as a list: the first counts). */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** GET, expectOk, readBody, parseJson. */
 export async function getJson(
   url: string,
   opts: {maxBytes: number; headers?: Record<string, string>; signal?: AbortSignal},
 ): Promise<{value: unknown; text: string; response: HttpResponse}> {
   const response = await expectOk(await request(url, {headers: {accept: 'application/json', ...lowerKeys(opts.headers)}, signal: opts.signal}));
   const text = (await readBody(response, {maxBytes: opts.maxBytes, what: shownUrl(url)})).toString('utf8');
-  try {
-    return {value: JSON.parse(text) as unknown, text, response};
-  } catch (err) {
-    throw new UserError(`${shownUrl(url)}: not JSON: ${(err as Error).message}`, {code: 'InvalidFeed'});
-  }
+  return {value: parseJson(text, shownUrl(url)), text, response};
 }

@@ -3,27 +3,29 @@ import {join} from 'node:path';
 import type {RemoteConfig} from '../config/types.js';
 import {LOCAL_REMOTE} from '../config/types.js';
 import {UsageError, UserError} from '../errors.js';
-import {ResponseCache} from '../http/cache.js';
+import type {ResponseCache} from '../http/cache.js';
 import {hostArchitecture} from '../image/architectures.js';
 import type {ImageView} from '../image/types.js';
 import type {Store} from '../store/store.js';
 import {warnOrFail, type Warning} from '../warn.js';
 import {LocalSource} from './local.js';
-import {LxdSource} from './lxd.js';
 import {parseRef} from './ref.js';
-import {SimplestreamsSource} from './simplestreams.js';
 import type {ResolveWant, Source, SourceContext} from './source.js';
 
 export {LOCAL_REMOTE, type RemoteConfig} from '../config/types.js';
 export type {SourceContext} from './source.js';
 
-/** How each protocol's Source is made; a protocol is one file beside this one. */
-export type SourceFactory = (remote: RemoteConfig, ctx: SourceContext) => Source;
+/**
+ * How each protocol's Source is made; a protocol is one file beside this one, loaded when a remote
+ * of it is used: a command on the local store never loads the HTTP layer (70 ms of start-up).
+ */
+export type SourceFactory = (remote: RemoteConfig, ctx: SourceContext) => Source | Promise<Source>;
 
 export const SOURCE_FACTORIES: Readonly<Record<string, SourceFactory>> = {
   local: (remote, ctx) => new LocalSource(ctx.store, remote.name),
-  simplestreams: (remote, ctx) => new SimplestreamsSource(remote, ctx),
-  lxd: (remote, ctx) => new LxdSource({name: remote.name, url: remote.url ?? '', ...pinned(remote)}, ctx),
+  simplestreams: async (remote, ctx) => new (await import('./simplestreams.js')).SimplestreamsSource(remote, {...ctx, cache: await ctx.indexCache()}),
+  lxd: async (remote, ctx) =>
+    new (await import('./lxd.js')).LxdSource({name: remote.name, url: remote.url ?? '', ...pinned(remote)}, {cache: await ctx.indexCache()}),
 };
 
 /** A remote's pinned certificate as PEM: config names the file; an image's update_source carries the PEM itself. */
@@ -44,7 +46,7 @@ export interface RemotesOptions {
 
 /** The remotes img knows and the one way a command turns `[<remote>:]<image>` into an image. */
 export class Remotes {
-  private readonly sources = new Map<string, Source>();
+  private readonly sources = new Map<string, Promise<Source>>();
   private readonly factories: Readonly<Record<string, SourceFactory>>;
   private readonly ctx: SourceContext;
 
@@ -54,12 +56,17 @@ export class Remotes {
     opts: RemotesOptions = {},
   ) {
     this.factories = opts.factories ?? SOURCE_FACTORIES;
-    const cache = new ResponseCache(join(store.paths.home, 'cache', 'http'), {
-      ttlMs: opts.indexTtlMs ?? 300_000,
-      onWarning: opts.onWarning,
-      useStale: opts.useStaleIndex ?? true,
-    });
-    this.ctx = {store, cache, hostArchitecture: hostArchitecture(), ...(opts.onWarning ? {onWarning: opts.onWarning} : {})};
+    let cache: Promise<ResponseCache> | undefined;
+    const indexCache = (): Promise<ResponseCache> =>
+      (cache ??= import('../http/cache.js').then(
+        ({ResponseCache}) =>
+          new ResponseCache(join(store.paths.home, 'cache', 'http'), {
+            ttlMs: opts.indexTtlMs ?? 300_000,
+            onWarning: opts.onWarning,
+            useStale: opts.useStaleIndex ?? true,
+          }),
+      ));
+    this.ctx = {store, indexCache, hostArchitecture: hostArchitecture(), ...(opts.onWarning ? {onWarning: opts.onWarning} : {})};
   }
 
   names(): string[] {
@@ -79,7 +86,7 @@ export class Remotes {
   }
 
   /** The Source behind a remote name. */
-  source(name: string): Source {
+  source(name: string): Promise<Source> {
     let source = this.sources.get(name);
     if (source) return source;
     const config = this.config(name);
@@ -97,7 +104,7 @@ export class Remotes {
   }
 
   /** A Source for a remote that need not be configured (a refresh of an image whose remote was removed). */
-  sourceFor(remote: RemoteConfig): Source {
+  async sourceFor(remote: RemoteConfig): Promise<Source> {
     const factory = this.factories[remote.protocol];
     if (!factory) throw new UserError(`The remote "${remote.name}" speaks ${remote.protocol}, which img does not know`, {code: 'UnknownProtocol'});
     return factory(remote, this.ctx);
@@ -109,8 +116,8 @@ export class Remotes {
    */
   async resolve(ref: string, want: ResolveWant & {localOnly?: string} = {}): Promise<{source: Source; image: ImageView}> {
     const {remote, name} = parseRef(ref);
-    const source = this.source(remote);
-    if (want.localOnly) requireLocal(source, want.localOnly, ref);
+    if (want.localOnly) requireLocal(this.config(remote), want.localOnly, ref);
+    const source = await this.source(remote);
     const {localOnly: _, ...rest} = want;
     return {source, image: await source.resolve(name, rest)};
   }
@@ -118,11 +125,11 @@ export class Remotes {
   /** The name in `[<remote>:]<name>` for a command that works on the local store only (aliases). */
   localName(ref: string, command: string): string {
     const {remote, name} = parseRef(ref);
-    requireLocal(this.source(remote), command, ref);
+    requireLocal(this.config(remote), command, ref);
     return name;
   }
 }
 
-function requireLocal(source: Source, command: string, ref: string): void {
-  if (source.protocol !== 'local') throw new UsageError(`img ${command} works on the local store, not on ${source.remote}: (${ref})`);
+function requireLocal(remote: RemoteConfig, command: string, ref: string): void {
+  if (remote.protocol !== 'local') throw new UsageError(`img ${command} works on the local store, not on ${remote.name}: (${ref})`);
 }

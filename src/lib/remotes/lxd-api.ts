@@ -17,14 +17,6 @@ function malformed(url: string, why: string): UserError {
   return new UserError(`${url}: not an LXD API answer of the expected shape: ${why}`, {code: 'InvalidFeed'});
 }
 
-export function parseJson(text: string, url: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${url}: not JSON: ${(err as Error).message}`, {code: 'InvalidFeed'});
-  }
-}
-
 /** The `metadata` of a sync answer (`{"type":"sync",…,"metadata":…}`). */
 export function syncMetadata(value: unknown, url: string): unknown {
   if (!isObj(value) || value.type !== 'sync') throw malformed(url, 'not a sync response');

@@ -6,7 +6,7 @@
 import {mkdir, open, rm} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {NotFoundError, UsageError, UserError, sizeMismatch} from '../errors.js';
-import {HttpStatusError, readBody, request, shownUrl, type HttpResponse, type RequestOptions} from '../http/client.js';
+import {headerValue, HttpStatusError, parseJson, readBody, request, shownUrl, type HttpResponse, type RequestOptions} from '../http/client.js';
 import type {ResponseCache} from '../http/cache.js';
 import {downloadFile} from '../http/download.js';
 import {LXD_EXPORT_PARTS, multipartBoundary, parseMultipart} from '../http/multipart.js';
@@ -14,7 +14,7 @@ import type {FileRole, ImageSource, ImageView, ListedAlias} from '../image/types
 import {ChunkWriter} from '../io/chunk-writer.js';
 import {COPY_CHUNK_SIZE, streamChunks} from '../io/chunks.js';
 import {FileLock} from '../store/lock.js';
-import {AMBIGUOUS_PREFIX, errorMessage, exportFilename, parseAlias, parseImage, parseJson, syncMetadata} from './lxd-api.js';
+import {AMBIGUOUS_PREFIX, errorMessage, exportFilename, parseAlias, parseImage, syncMetadata} from './lxd-api.js';
 import type {DownloadOptions, DownloadTarget, ResolveWant, Source, SourceFile} from './source.js';
 
 export interface LxdRemote {
@@ -96,7 +96,7 @@ export class LxdSource implements Source {
   async open(image: ImageView, role: FileRole, opts: {signal?: AbortSignal} = {}): Promise<SourceFile> {
     if (role !== 'unified') throw this.splitOnly(image);
     const res = await this.export(image, opts.signal);
-    if (multipartBoundary(header(res.headers['content-type']), shownUrl(res.url)) !== undefined) {
+    if (multipartBoundary(headerValue(res.headers['content-type']), shownUrl(res.url)) !== undefined) {
       res.body.destroy();
       throw this.splitOnly(image);
     }
@@ -111,7 +111,7 @@ export class LxdSource implements Source {
   async download(image: ImageView, target: DownloadTarget, opts: DownloadOptions = {}): Promise<ImageSource[]> {
     const res = await this.export(image, opts.signal, {range: 'bytes=0-0'});
     const what = shownUrl(res.url);
-    const boundary = multipartBoundary(header(res.headers['content-type']), what);
+    const boundary = multipartBoundary(headerValue(res.headers['content-type']), what);
     if (boundary !== undefined) return this.readParts(res, boundary, image, target, opts);
     const name = filenameOf(res);
     // The one byte is read out so that the connection serves the download; a server that ignored the range is cut off.
@@ -230,13 +230,9 @@ export class LxdSource implements Source {
   }
 }
 
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function filenameOf(res: HttpResponse): string {
   try {
-    return exportFilename(header(res.headers['content-disposition']), shownUrl(res.url));
+    return exportFilename(headerValue(res.headers['content-disposition']), shownUrl(res.url));
   } catch (err) {
     res.body.destroy();
     throw err;

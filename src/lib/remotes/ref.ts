@@ -10,11 +10,12 @@ export function parseRef(ref: string): {remote: string; name: string} {
 
 /**
  * A listing's arguments as lxc reads them: the first may name the remote, alone (`local:`) or
- * glued to the first filter (`local:ubuntu`); a `key=value` filter is never a remote.
+ * glued to the first filter (`local:ubuntu`); a `key=value` filter is never a remote. Without
+ * one, the listing is of `defaultRemote` (lxc's default remote, `img remote switch`).
  */
-export function remoteAndFilters(args: readonly string[]): {remote: string; filters: string[]} {
+export function remoteAndFilters(args: readonly string[], defaultRemote = 'local'): {remote: string; filters: string[]} {
   const [first, ...more] = args;
-  if (first === undefined || !first.includes(':') || first.includes('=')) return {remote: 'local', filters: [...args]};
+  if (first === undefined || !first.includes(':') || first.includes('=')) return {remote: defaultRemote, filters: [...args]};
   const {remote, name} = parseRef(first);
   return {remote, filters: name === '' ? more : [name, ...more]};
 }

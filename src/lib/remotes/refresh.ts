@@ -4,7 +4,7 @@
  * that, move the aliases and the source onto it and delete the old image. Unlike LXD's hourly
  * task, every image gets one outcome in words, and the record keeps the last one.
  */
-import {isUserError} from '../errors.js';
+import {isUserError, type UserError} from '../errors.js';
 import type {ImageView, UpdateCheck} from '../image/types.js';
 import {nowRfc3339} from '../time.js';
 import {copyImage} from './copy.js';
@@ -94,7 +94,7 @@ async function refreshOne(remotes: Remotes, image: ImageView, now: Date, opts: R
       url: src.server,
       ...(src.certificate ? {certificate: src.certificate} : {}),
     };
-    source = remotes.sourceFor(config);
+    source = await remotes.sourceFor(config);
     target = await source.resolve(src.alias, {type: image.type, architecture: image.architecture});
   } catch (err) {
     if (!isUserError(err)) throw err;
@@ -102,9 +102,9 @@ async function refreshOne(remotes: Remotes, image: ImageView, now: Date, opts: R
       await record('alias-gone', err.message);
       return result('alias-gone', `${name}: the source alias ${where} is gone (${err.message}); image kept`);
     }
-    const status = err.code === 'RemoteUnreachable' || err.code === 'HttpError' ? 'unreachable' : 'failed';
+    const status = outcomeOf(err);
     await record(status, err.message);
-    return result(status, `${name}: source ${status === 'unreachable' ? 'unreachable' : 'failed'} (${err.message}); nothing changed`);
+    return result(status, `${name}: source ${status} (${err.message}); nothing changed`);
   }
   if (target.fingerprint === image.fingerprint) {
     await record('up-to-date');
@@ -129,12 +129,17 @@ async function refreshOne(remotes: Remotes, image: ImageView, now: Date, opts: R
     });
   } catch (err) {
     if (!isUserError(err)) throw err;
-    const status = err.code === 'RemoteUnreachable' || err.code === 'HttpError' ? 'unreachable' : 'failed';
+    const status = outcomeOf(err);
     await record(status, err.message);
     return result(status, `${name}: refresh ${change} failed (${err.message}); old image kept`);
   }
   await store.deleteImage(image.fingerprint);
   return result('refreshed', `${name}: refreshed from ${image.fingerprint} to ${target.fingerprint}`, target.fingerprint);
+}
+
+/** A source that could not be reached (or answered with an HTTP error), or one that failed otherwise. */
+function outcomeOf(err: UserError): 'unreachable' | 'failed' {
+  return err.code === 'RemoteUnreachable' || err.code === 'HttpError' ? 'unreachable' : 'failed';
 }
 
 function ago(now: Date, then: Date): string {

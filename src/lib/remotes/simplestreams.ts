@@ -7,7 +7,7 @@
 import {basename} from 'node:path';
 import type {RemoteConfig} from '../config/types.js';
 import {NotFoundError, UserError} from '../errors.js';
-import {expectOk, request} from '../http/client.js';
+import {expectOk, parseJson, request} from '../http/client.js';
 import {downloadFile} from '../http/download.js';
 import {formatOfName} from '../archive/detect.js';
 import type {FileRole, ImageFile, ImageSource, ImageView, ListedAlias} from '../image/types.js';
@@ -16,7 +16,11 @@ import {parseProducts, safeItemPath} from '../simplestreams/products.js';
 import type {StreamAlias, StreamImage, StreamSet} from '../simplestreams/types.js';
 import {GO_ZERO_TIME} from '../time.js';
 import {warnOrFail} from '../warn.js';
+import type {ResponseCache} from '../http/cache.js';
 import type {DownloadOptions, DownloadTarget, ResolveWant, Source, SourceContext, SourceFile} from './source.js';
+
+/** A feed is read through the cache of remote indexes; the host's architecture picks among an alias's images. */
+export type SimplestreamsContext = Pick<SourceContext, 'hostArchitecture' | 'onWarning'> & {cache: ResponseCache};
 
 /** images.linuxcontainers.org's products file is ~25 MB; ten times that is no feed anyone serves. */
 const MAX_PRODUCTS_BYTES = 256 << 20;
@@ -33,7 +37,7 @@ export class SimplestreamsSource implements Source {
 
   constructor(
     private readonly config: RemoteConfig,
-    private readonly ctx: SourceContext,
+    private readonly ctx: SimplestreamsContext,
   ) {
     this.remote = config.name;
     if (!config.url) throw new UserError(`The remote "${config.name}" has no URL`, {code: 'InvalidRemoteUrl'});
@@ -106,17 +110,14 @@ export class SimplestreamsSource implements Source {
   }
 
   private async load(): Promise<StreamSet> {
-    const keyring = this.config.keyring ? await (await import('../sign/openpgp.js')).loadKeyring(this.config.keyring) : undefined;
+    const pgp = this.config.keyring ? await import('../sign/openpgp.js') : undefined;
+    const keyring = pgp && this.config.keyring ? await pgp.loadKeyring(this.config.keyring) : undefined;
     const read = async (path: string, maxBytes: number): Promise<unknown> => {
       const signedPath = keyring && path.endsWith('.json') ? `${path.slice(0, -'.json'.length)}.sjson` : path;
       const url = this.url(signedPath);
       let {text} = await this.ctx.cache.get(url, {maxBytes});
-      if (keyring) text = await (await import('../sign/openpgp.js')).verifyClearsigned(text, keyring, url);
-      try {
-        return JSON.parse(text);
-      } catch (err) {
-        throw new UserError(`${url}: not JSON: ${(err as Error).message}`, {code: 'InvalidFeed'});
-      }
+      if (pgp && keyring) text = await pgp.verifyClearsigned(text, keyring, url);
+      return parseJson(text, url);
     };
     const indexPath = 'streams/v1/index.json';
     const index = await read(indexPath, MAX_INDEX_BYTES);

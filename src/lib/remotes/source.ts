@@ -57,7 +57,8 @@ export interface Source {
 /** What every Source is made with: the store, the cache of remote indexes, and where warnings go. */
 export interface SourceContext {
   store: Store;
-  cache: ResponseCache;
+  /** The cache of remote indexes, made on first use (and the HTTP layer with it). */
+  indexCache(): Promise<ResponseCache>;
   /** The machine's architecture: LXD prefers its images, and lists short aliases for it only. */
   hostArchitecture: string;
   onWarning?: (w: Warning) => void;

@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto';
 import {mkdir} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import {UserError} from '../errors.js';
-import {request} from '../http/client.js';
+import {headerValue, request} from '../http/client.js';
 import {downloadFile, removePartial} from '../http/download.js';
 import {hostArchitecture, personalities} from '../image/architectures.js';
 import type {ImageView} from '../image/types.js';
@@ -33,8 +33,8 @@ export async function importFromUrl(store: Store, url: string, opts: UrlImportOp
   const headers = {'LXD-Server-Architectures': [host, ...personalities(host)].join(', '), 'LXD-Server-Version': LXD_SERVER_VERSION};
   const head = await request(url, {method: 'HEAD', headers, ...(opts.signal ? {signal: opts.signal} : {})});
   head.body.resume();
-  const hash = header(head.headers['lxd-image-hash']);
-  const imageUrl = header(head.headers['lxd-image-url']);
+  const hash = headerValue(head.headers['lxd-image-hash']);
+  const imageUrl = headerValue(head.headers['lxd-image-url']);
   let target = url;
   let sha256: string | undefined;
   if (hash !== undefined || imageUrl !== undefined) {
@@ -75,10 +75,6 @@ export async function importFromUrl(store: Store, url: string, opts: UrlImportOp
 function progress(cb: UrlImportOptions['onProgress']): ((n: number) => void) | undefined {
   let done = 0;
   return cb && ((n) => cb((done += n), undefined));
-}
-
-function header(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function parseUrl(url: string): URL {

@@ -43,10 +43,10 @@ describe('Remotes', () => {
     assert.deepEqual(remotes.names(), ['local']);
     assert.equal((await remotes.resolve('a')).image.fingerprint, v.fingerprint);
     assert.equal((await remotes.resolve('local:a')).source.protocol, 'local');
-    assert.equal(remotes.source('local'), remotes.source('local'), 'one Source per remote');
+    assert.equal(await remotes.source('local'), await remotes.source('local'), 'one Source per remote');
     assert.equal(await codeOf(remotes.resolve('nowhere:a')), 'RemoteNotFound');
     const odd = new Remotes(store, [{name: 'odd', protocol: 'gopher'}]);
-    assert.throws(() => odd.source('odd'), /speaks gopher, which img does not know/);
+    await assert.rejects(odd.source('odd'), /speaks gopher, which img does not know/);
     assert.equal(Object.keys(SOURCE_FACTORIES).includes('local'), true);
   });
 
