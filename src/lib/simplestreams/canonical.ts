@@ -1,0 +1,65 @@
+/**
+ * How python simplestreams writes its documents (../shared/spec/simplestreams.md §6.1), so that
+ * img's files byte-match what its tooling writes and re-writing unchanged data changes no byte:
+ * `json.dumps(data, indent=1, sort_keys=True, separators=(',', ': '))`, UTF-8, no final newline,
+ * and its `updated` timestamps.
+ */
+
+/**
+ * Python's json.dumps with those arguments. Keys sort by code point, as Python's sort of str
+ * does (JavaScript's default sort compares UTF-16 units, which differs past the BMP); non-ASCII
+ * is escaped as \uXXXX, as ensure_ascii (the default) does.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, '');
+}
+
+function write(value: unknown, indent: string): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} has no JSON form`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const inner = indent + ' ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + write(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    entries.sort(([a], [b]) => byCodePoint(a, b));
+    return `{\n${entries.map(([k, v]) => `${inner}${quote(k)}: ${write(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
+}
+
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f'};
+
+function quote(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `"${s.replace(/["\\\u0000-\u001f\u007f-\uffff]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An RFC 3339 time as simplestreams' `updated`: `%a, %d %b %Y %H:%M:%S +0000` in UTC. */
+export function streamsDate(rfc3339: string): string {
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) throw new TypeError(`streamsDate: not a time: ${rfc3339}`);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
