@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   UnknownConfigKey: {exit: 1, summary: 'img config names a key img does not have'},
   InvalidConfigValue: {exit: 1, summary: "a config value is not of the key's type or range"},
   ConfigDamaged: {exit: 1, summary: "img's config file cannot be read"},
+  // simplestreams trees and img serve
+  NotExpressible: {exit: 1, summary: 'an image cannot be written in the chosen simplestreams flavour (the message says why)'},
   // object and directory storage
   BlobNotFound: {exit: 1, summary: 'no object under that key'},
   InvalidBlobKey: {exit: 1, summary: 'an object key is empty, absolute, has ".", ".." or reserved segments, or cannot be a path in that store'},

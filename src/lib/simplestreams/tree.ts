@@ -231,6 +231,7 @@ export async function writeTree(blobs: BlobStore, old: TreeState, plan: TreePlan
 
   // Now that no index names them: what only the old tree referred to.
   const keep = new Set<string>([...plan.files.map((f) => f.key), ...plan.documents.map((d) => d.path), INDEX, ...(plan.extras ?? []).map((e) => e.path)]);
+  for (const doc of plan.documents) for (const item of treeItems(parse(doc.path, doc.text))) keep.add(item.path);
   if (opts.signer) for (const p of [INDEX, ...plan.documents.map((d) => d.path)]) keep.add(signedName(p)).add(detachedName(p));
   for (const key of [...referencedKeys(old)].sort()) if (!keep.has(key)) await removeKey(blobs, key, change, opts);
   return change;

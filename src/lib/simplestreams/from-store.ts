@@ -1,0 +1,78 @@
+/**
+ * The store's public images as a simplestreams tree (`img simplestreams export`): the tree is
+ * made to hold exactly the matching images, in every flavour asked for; what the tree held
+ * before and no longer matches goes, once the new index no longer names it.
+ */
+import {imageMatches} from '../image/filter.js';
+import type {ImageView} from '../image/types.js';
+import type {Signer} from '../sign/signer.js';
+import type {BlobStore} from '../storage/index.js';
+import {ensureDigests} from '../store/digests.js';
+import type {Store} from '../store/store.js';
+import {streamsDate} from './canonical.js';
+import {feedImages, newestUpload, treePath, type FeedImage} from './feed.js';
+import {documentText, flavorsNamed, renderFeed, type Refusal, type RenderedFeed} from './render.js';
+import {INDEX, readTree, treeItems, writeTree, type TreeChange, type TreeDocument, type TreeFile} from './tree.js';
+
+export interface TreeWriteOptions {
+  /** --flavor names; default lxd. */
+  flavors?: readonly string[];
+  signer?: Signer;
+  /** Also write index.html, made by this function from the images and the rendered feed. */
+  html?: (images: readonly FeedImage[], feed: RenderedFeed) => string;
+  dryRun?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExportOptions extends TreeWriteOptions {
+  /** `img image list` filters. */
+  filters?: readonly string[];
+  /** Reading files to compute missing digests (md5 for OpenStack, a split root's own sha256). */
+  onHashing?: (bytes: number) => void;
+}
+
+export interface TreeResult {
+  change: TreeChange;
+  images: FeedImage[];
+  refused: Refusal[];
+}
+
+/** The public images that match, with the digests the chosen flavours need computed (once: the store keeps them). */
+export async function publicImages(
+  store: Store,
+  opts: {filters?: readonly string[]; md5?: boolean; onHashing?: (bytes: number) => void} = {},
+): Promise<ImageView[]> {
+  const views = (await store.list()).filter((v) => v.public && imageMatches(v, [...(opts.filters ?? [])]));
+  const out: ImageView[] = [];
+  for (const view of views) {
+    const missing = view.files.some((f) => !f.sha256 || (opts.md5 && !f.md5));
+    out.push(missing ? await ensureDigests(store, view.fingerprint, opts.onHashing) : view);
+  }
+  return out;
+}
+
+export async function exportStore(store: Store, blobs: BlobStore, opts: ExportOptions = {}): Promise<TreeResult> {
+  const flavors = flavorsNamed(opts.flavors ?? ['lxd']);
+  const views = await publicImages(store, {...opts, md5: flavors.some((f) => f.needsMd5)});
+  return writeImages(
+    blobs,
+    feedImages(views, (fp, role) => store.filePath(fp, role)),
+    opts,
+  );
+}
+
+/** Render these images in the chosen flavours and bring the tree to exactly that. */
+export async function writeImages(blobs: BlobStore, images: FeedImage[], opts: TreeWriteOptions): Promise<TreeResult> {
+  const flavors = flavorsNamed(opts.flavors ?? ['lxd']);
+  const feed = renderFeed(images, flavors, {updated: streamsDate(newestUpload(images)), pathOf: treePath});
+  const documents: TreeDocument[] = feed.documents.map((d) => ({path: d.path, text: documentText(d.doc)}));
+  // Only the files some document names: an image every flavour refused has none in the tree.
+  const named = new Set(feed.documents.flatMap((d) => treeItems(d.doc).map((i) => i.path)));
+  const files: TreeFile[] = images.flatMap((image) =>
+    image.files.map((f) => ({key: treePath(image, f), size: f.size, sha256: f.sha256, source: f.source})).filter((f) => named.has(f.key)),
+  );
+  const extras = opts.html ? [{path: 'index.html', text: opts.html(images, feed)}] : [];
+  const old = await readTree(blobs);
+  const change = await writeTree(blobs, old, {files, documents, index: {path: INDEX, text: documentText(feed.index)}, extras}, opts);
+  return {change, images, refused: feed.refused};
+}
