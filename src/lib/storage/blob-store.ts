@@ -66,6 +66,15 @@ export interface BlobStore {
   list(prefix?: string): Promise<BlobInfo[]>;
   /** Remove the object; a key with no object is not an error (as S3's DeleteObject). */
   delete(key: string): Promise<void>;
+  /**
+   * Store the local file at `path` under `key`, as put does with its bytes. A backend may take a
+   * shortcut a stream does not allow (a directory hard-links the file when it can) and then does
+   * not re-hash it: only for files the caller vouches for and that nobody rewrites in place, such
+   * as committed store files. Without it, callers put a stream of the file.
+   */
+  putFile?(key: string, path: string, opts?: PutOptions): Promise<BlobInfo>;
+  /** Make the putFile calls so far durable (they may have deferred it); a backend without putFile needs none. */
+  flush?(): Promise<void>;
 }
 
 /**

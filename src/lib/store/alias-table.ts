@@ -26,6 +26,9 @@ export type ImageExists = (fingerprint: string) => Promise<boolean>;
  * decides whether a name is taken, and it is here: by an alias whose image still exists.
  */
 export class AliasTable {
+  /** Aliases by target, built on first use: `of` for every image of a large store must not sort the whole table each time. */
+  private byTarget: Map<string, Alias[]> | undefined;
+
   private constructor(private readonly entries: Map<string, AliasEntry>) {}
 
   static async load(path: string): Promise<AliasTable> {
@@ -60,11 +63,13 @@ export class AliasTable {
   set(name: string, target: string, description?: string): AliasEntry {
     const entry = {name, target, description: description ?? this.entries.get(name)?.description ?? ''};
     this.entries.set(name, entry);
+    this.byTarget = undefined;
     return entry;
   }
 
   delete(name: string): void {
     this.entries.delete(name);
+    this.byTarget = undefined;
   }
 
   /** Remove every alias of an image; true when there was one. */
@@ -73,6 +78,7 @@ export class AliasTable {
     for (const [name, a] of this.entries) {
       if (a.target !== fingerprint) continue;
       this.entries.delete(name);
+      this.byTarget = undefined;
       changed = true;
     }
     return changed;
@@ -85,9 +91,15 @@ export class AliasTable {
 
   /** The aliases of one image, by name. */
   of(fingerprint: string): Alias[] {
-    return this.all()
-      .filter((a) => a.target === fingerprint)
-      .map((a) => ({name: a.name, description: a.description}));
+    if (!this.byTarget) {
+      this.byTarget = new Map();
+      for (const a of this.all()) {
+        const list = this.byTarget.get(a.target) ?? [];
+        list.push({name: a.name, description: a.description});
+        this.byTarget.set(a.target, list);
+      }
+    }
+    return (this.byTarget.get(fingerprint) ?? []).map((a) => ({...a}));
   }
 
   view(record: ImageRecord): ImageView {

@@ -1,5 +1,6 @@
 import {mkdir, open, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {Readable} from 'node:stream';
 import {NotFoundError, UserError} from '../errors.js';
@@ -104,6 +105,31 @@ export class Store {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    return this.parseRecord(fingerprint, path, text);
+  }
+
+  /**
+   * Every record, read synchronously: a record is a few hundred bytes, and four thread-pool
+   * round trips per file (open, fstat, read, close) made 10,000 records take 1.1 s where plain
+   * reads take 0.16 s (measured for simplestreams export).
+   */
+  private readRecords(fingerprints: readonly string[]): ImageRecord[] {
+    const out: ImageRecord[] = [];
+    for (const fp of fingerprints) {
+      const path = join(this.imageDir(fp), RECORD);
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      out.push(this.parseRecord(fp, path, text));
+    }
+    return out;
+  }
+
+  private parseRecord(fingerprint: string, path: string, text: string): ImageRecord {
     try {
       return JSON.parse(text) as ImageRecord;
     } catch {
@@ -126,8 +152,7 @@ export class Store {
   /** Every image with its aliases, by fingerprint. */
   async list(): Promise<ImageView[]> {
     const [fps, aliases] = await Promise.all([this.fingerprints(), this.aliases()]);
-    const records = await Promise.all(fps.map((fp) => this.readRecord(fp)));
-    return records.filter((r): r is ImageRecord => r !== undefined).map((r) => aliases.view(r));
+    return this.readRecords(fps).map((r) => aliases.view(r));
   }
 
   async view(fingerprint: string): Promise<ImageView | undefined> {

@@ -63,17 +63,20 @@ export const lxdFlavor: Flavor = {
   documents(images, ctx): FeedDocument[] {
     const products: Record<string, Obj> = {};
     const newest = new Map<string, FeedImage>();
+    const byVersion = new Map<string, FeedImage[]>();
     for (const image of images) {
       const p = (products[image.product] ??= product(image));
       const versions = p.versions as Record<string, {items: Record<string, Obj>}>;
       addItems((versions[image.version] ??= {items: {}}).items, image, ctx);
+      const key = `${image.product}\0${image.version}`;
+      byVersion.set(key, [...(byVersion.get(key) ?? []), image]);
       const n = newest.get(image.product);
       if (!n || image.version > n.version || (image.version === n.version && image.aliases.length > n.aliases.length)) newest.set(image.product, image);
     }
     for (const [name, image] of newest) {
       // The newest version's product fields win: an older image must not describe the product.
       Object.assign(products[name]!, {...product(image), versions: products[name]!.versions});
-      const aliases = [...new Set(images.filter((i) => i.product === name && i.version === image.version).flatMap((i) => i.aliases))].sort();
+      const aliases = [...new Set(byVersion.get(`${name}\0${image.version}`)?.flatMap((i) => i.aliases))].sort();
       // One comma-separated string (LXD splits on commas): a name with a comma in it cannot be said.
       const names = aliases.filter((a) => !a.includes(','));
       if (names.length > 0) products[name]!.aliases = names.join(',');

@@ -1,0 +1,31 @@
+#!/bin/bash
+# img simplestreams export of a store of N synthetic images (bench/feed-store.mjs: real records
+# with their digests, tiny files), timed: the first export into an empty directory, a re-export
+# of the unchanged store, and a re-export after one change (one image's property set). Beside
+# them, in the same run, the floor for placing the same files: `cp -al` of the store's image
+# directories (hard links, as img's export makes them). Not a test: it prints figures;
+# bench/README.md records them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-10000}
+T=$(mktemp -d /var/tmp/img-bench-feed.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+[[ -f dist/commands/simplestreams/export.js ]] || npm run build >/dev/null
+IMG=(node "$(pwd)/bin/run.js")
+export IMG_HOME=$T/home
+node bench/feed-store.mjs "$IMG_HOME" "$N"
+secs() { local s; s=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $s" | bc; }
+startup=$(secs "${IMG[@]}" simplestreams export --help)
+cold=$(secs "${IMG[@]}" simplestreams export "$T/tree")
+warm=$(secs "${IMG[@]}" simplestreams export "$T/tree")
+fp=$(ls "$IMG_HOME/images" | head -1)
+"${IMG[@]}" image set-property "$fp" description changed >/dev/null
+one=$(secs "${IMG[@]}" simplestreams export "$T/tree")
+cpal=$(secs cp -al "$IMG_HOME/images" "$T/cp-al")
+products=$(node -e "console.log(Object.keys(JSON.parse(require('fs').readFileSync('$T/tree/streams/v1/images.json','utf8')).products).length)")
+printf '%-44s %8s\n' "products in the tree" "$products"
+printf '%-44s %8.2f s\n' "img startup (export --help)" "$startup"
+printf '%-44s %8.2f s\n' "export into an empty directory" "$cold"
+printf '%-44s %8.2f s\n' "re-export, store unchanged" "$warm"
+printf '%-44s %8.2f s\n' "re-export after one change" "$one"
+printf '%-44s %8.2f s\n' "cp -al of the store's image files (floor)" "$cpal"
