@@ -65,6 +65,12 @@ export class LocalDirBlobStore implements BlobStore {
   private realRoot: string | undefined;
   /** putFile has linked files whose directory entries are not yet known to be on disk. */
   private unsynced = false;
+  /**
+   * Directories putFile made or checked in this run: a tree of 10,000 versions puts two files in
+   * each, and the second need not walk the path again. Only putFile trusts it (see the header:
+   * links are refused as left in the tree, not raced).
+   */
+  private readonly checkedDirs = new Set<string>();
 
   constructor(root: string) {
     // Resolved now, so a later chdir does not move the store.
@@ -173,7 +179,8 @@ export class LocalDirBlobStore implements BlobStore {
     try {
       await link(path, tmp);
     } catch (err) {
-      if (['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errno(err) ?? '')) return this.put(key, createReadStream(path, {highWaterMark: CHUNK_SIZE}), opts);
+      if (['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP'].includes(errno(err) ?? ''))
+        return this.put(key, createReadStream(path, {highWaterMark: CHUNK_SIZE}), opts);
       return onDisk(err, path);
     }
     try {
@@ -285,10 +292,6 @@ export class LocalDirBlobStore implements BlobStore {
   }
 
   /**
-   * The directory that holds the file of `key` (whose directory segments are `dirs`), inside the
-   * root with no link on the way; undefined when it does not exist and `create` is false.
-   */
-  /**
    * Make every putFile so far durable: one syncfs(2) of the tree's filesystem (coreutils'
    * `sync -f`) rather than an fsync of each new directory, which for 10,000 versions was most
    * of an export's 17 s. The tree writer calls it before any products file names the files.
@@ -300,10 +303,15 @@ export class LocalDirBlobStore implements BlobStore {
     this.unsynced = false;
   }
 
+  /**
+   * The directory that holds the file of `key` (whose directory segments are `dirs`), inside the
+   * root with no link on the way; undefined when it does not exist and `create` is false.
+   */
   private async dirOf(key: string, dirs: readonly string[], create: boolean, sync = true): Promise<string | undefined> {
     const root = await this.rootDir(create);
     if (root === undefined || dirs.length === 0) return root;
     const lexical = join(root, ...dirs);
+    if (this.checkedDirs.has(lexical)) return lexical;
     // The usual case costs one call: the directory exists and is where its name says (the
     // trailing separator makes a file there fail rather than pass for a directory).
     if ((await realpath(lexical + sep).catch(() => undefined)) === lexical) return lexical;
@@ -331,6 +339,7 @@ export class LocalDirBlobStore implements BlobStore {
       }
       dir = next;
     }
+    if (!sync) this.checkedDirs.add(dir);
     return dir;
   }
 }
