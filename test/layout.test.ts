@@ -23,7 +23,8 @@ const RANKS: ReadonlyArray<readonly [rank: number, places: readonly string[]]> =
   [4, ['image/']],
   [5, ['store/']],
   [6, ['remotes/', 'simplestreams/', 'http/', 'smartos/', 'instance/', 'sign/']],
-  [7, ['index.ts']],
+  [7, ['serve/']],
+  [8, ['index.ts']],
 ];
 
 function files(dir: string): string[] {
