@@ -1,6 +1,7 @@
 // Make a store of N synthetic images for bench/feed.sh: real records and real (tiny, random)
 // unified files with their sha256 in the record, written directly (an import per image would
 // time the import, not the export). Half are split squashfs-like images, so a version carries two files.
+import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -13,7 +14,9 @@ const aliases = {};
 for (let i = 0; i < n; i++) {
   const split = i % 2 === 1;
   const files = (split ? ['metadata', 'rootfs'] : ['unified']).map((role) => ({role, data: randomBytes(role === 'rootfs' ? 4096 : 512)}));
-  const fp = createHash('sha256').update(Buffer.concat(files.map((f) => f.data))).digest('hex');
+  const fp = createHash('sha256')
+    .update(Buffer.concat(files.map((f) => f.data)))
+    .digest('hex');
   const dir = join(images, fp);
   mkdirSync(dir);
   for (const f of files) writeFileSync(join(dir, f.role), f.data);

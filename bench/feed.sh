@@ -18,7 +18,7 @@ secs() { local s; s=$(date +%s.%N); "$@" >/dev/null; echo "$(date +%s.%N) - $s" 
 startup=$(secs "${IMG[@]}" simplestreams export --help)
 cold=$(secs "${IMG[@]}" simplestreams export "$T/tree")
 warm=$(secs "${IMG[@]}" simplestreams export "$T/tree")
-fp=$(ls "$IMG_HOME/images" | head -1)
+fp=$(find "$IMG_HOME/images" -mindepth 1 -maxdepth 1 -printf "%f\n" -quit)
 "${IMG[@]}" image set-property "$fp" description changed >/dev/null
 one=$(secs "${IMG[@]}" simplestreams export "$T/tree")
 cpal=$(secs cp -al "$IMG_HOME/images" "$T/cp-al")

@@ -36,19 +36,30 @@ function write(value: unknown, indent: string): string {
   throw new TypeError(`canonicalJson: a ${typeof value} has no JSON form`);
 }
 
+/**
+ * Code point order without splitting strings into code points (a 10,000-product document sorts
+ * ~300,000 keys): UTF-16 order differs from it only where a surrogate meets a unit of
+ * U+E000–U+FFFF, so those are shifted past each other at the first unit that differs.
+ */
 function byCodePoint(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return fixup(x) - fixup(y);
   }
-  return x.length - y.length;
+  return a.length - b.length;
 }
+
+const fixup = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit);
 
 const ESCAPES: Readonly<Record<string, string>> = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f'};
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
 function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   // eslint-disable-next-line no-control-regex
   return `"${s.replace(/["\\\u0000-\u001f\u007f-\uffff]/g, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }

@@ -35,7 +35,7 @@ export interface AddOptions extends TreeWriteOptions {
 async function describeFiles(paths: readonly string[], cacheFile: string | undefined, onHashing?: (bytes: number) => void): Promise<ImageView> {
   const cache = cacheFile ? await HashCache.open(cacheFile) : undefined;
   const key = paths.join('\0');
-  const cached = (await Promise.all(paths.map((p) => cache?.get(p)))) as Array<{sha256: string; md5?: string; extra?: unknown} | undefined>;
+  const cached = (await Promise.all(paths.map(async (p) => cache?.get(p)))) as Array<{sha256: string; md5?: string; extra?: unknown} | undefined>;
   const hit = cached[0]?.extra as {paths?: string; view?: ImageView} | undefined;
   if (cached.every((c) => c !== undefined) && hit?.paths === key && hit.view) return hit.view;
   const read = await readImage(

@@ -65,7 +65,7 @@ export async function exportStore(store: Store, blobs: BlobStore, opts: ExportOp
 export async function writeImages(blobs: BlobStore, images: FeedImage[], opts: TreeWriteOptions): Promise<TreeResult> {
   const flavors = flavorsNamed(opts.flavors ?? ['lxd']);
   const feed = renderFeed(images, flavors, {updated: streamsDate(newestUpload(images)), pathOf: treePath});
-  const documents: TreeDocument[] = feed.documents.map((d) => ({path: d.path, text: documentText(d.doc)}));
+  const documents: TreeDocument[] = feed.documents.map((d) => ({path: d.path, text: documentText(d.doc), json: d.doc}));
   // Only the files some document names: an image every flavour refused has none in the tree.
   const named = new Set(feed.documents.flatMap((d) => treeItems(d.doc).map((i) => i.path)));
   const files: TreeFile[] = images.flatMap((image) =>

@@ -28,6 +28,8 @@ export interface TreeDocument {
   /** Key in the tree: `streams/v1/images.json`. */
   path: string;
   text: string;
+  /** `text` parsed, when the caller has it (a 10,000-product document takes 100 ms to parse again). */
+  json?: Obj;
 }
 
 export interface ReadDocument extends TreeDocument {
@@ -247,7 +249,7 @@ export async function writeTree(blobs: BlobStore, old: TreeState, plan: TreePlan
 
   // Now that no index names them: what only the old tree referred to.
   const keep = new Set<string>([...plan.files.map((f) => f.key), ...plan.documents.map((d) => d.path), INDEX, ...(plan.extras ?? []).map((e) => e.path)]);
-  for (const doc of plan.documents) for (const item of treeItems(parse(doc.path, doc.text))) keep.add(item.path);
+  for (const doc of plan.documents) for (const item of treeItems(doc.json ?? parse(doc.path, doc.text))) keep.add(item.path);
   if (opts.signer) for (const p of [INDEX, ...plan.documents.map((d) => d.path)]) keep.add(signedName(p)).add(detachedName(p));
   for (const key of [...referencedKeys(old, oldItems)].sort()) if (!keep.has(key)) await removeKey(blobs, key, change, opts);
   return change;
