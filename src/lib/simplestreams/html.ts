@@ -1,0 +1,333 @@
+/**
+ * The page for people beside a feed: a static tree's index.html (`--html`) and what `img serve`
+ * answers a browser at `/`. One self-contained HTML5 document: no JavaScript, no fetches (inline
+ * CSS, light and dark), readable on a phone. Every value in it comes from image metadata, which
+ * strangers write, so every one is escaped and every link is a relative path of encoded segments.
+ */
+import type {FeedFile, FeedImage} from './feed.js';
+import {safeItemPath} from './products.js';
+import {isUnset} from '../time.js';
+
+export interface FeedHtmlOptions {
+  title?: string;
+  /** Where a file is, relative to the page (`images/…` in a tree, `files/<fp>/<name>` under serve). */
+  pathOf(image: FeedImage, file: FeedFile): string;
+  /** The URL clients add as a remote; without it the page says to use the URL it is served from. */
+  remoteUrl?: string;
+  /** The remote name the examples use. */
+  remoteName?: string;
+  /** When the feed was last updated (RFC 3339): taken from the data, so an unchanged tree gives the same page. */
+  generated: string;
+  /** The simplestreams index, relative to the page, when it is beside it. */
+  indexPath?: string;
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'};
+
+/** Text made safe for element content and quoted attribute values alike. */
+export function escapeHtml(s: string): string {
+  return String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** Bytes as LXD's IEC helper prints them (`512B`, `1.50KiB`, `2.77MiB`): two decimals, powers of 1024. */
+export function humanSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.trunc(bytes) || 0)}B`;
+  let value = bytes;
+  let unit = 'B';
+  for (const u of UNITS) {
+    if (value < 1024) break;
+    value /= 1024;
+    unit = u;
+  }
+  return `${value.toFixed(2)}${unit}`;
+}
+
+interface MediaRange {
+  type: string;
+  q: number;
+}
+
+function parseAccept(accept: string): MediaRange[] {
+  const ranges: MediaRange[] = [];
+  for (const part of accept.split(',')) {
+    const [media = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    if (!/^[\w.+*-]+\/[\w.+*-]+$/.test(media)) continue;
+    let q = 1;
+    for (const p of params) {
+      const m = /^q\s*=\s*([0-9.]+)$/.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (Number.isFinite(q) && q >= 0 && q <= 1) ranges.push({type: media, q});
+  }
+  return ranges;
+}
+
+/** The q a list gives a media type: that of its most specific matching range (RFC 9110 §12.5.1). */
+function qualityOf(ranges: readonly MediaRange[], type: string): number {
+  const [major] = type.split('/');
+  for (const candidate of [type, `${major}/*`, '*/*']) {
+    const hit = ranges.find((r) => r.type === candidate);
+    if (hit) return hit.q;
+  }
+  return 0;
+}
+
+/**
+ * Whether a request is a browser's: its Accept names text/html itself (not only through `*`/`*`,
+ * which curl, wget and scripts send) with q > 0, ranked no lower than application/json. LXD's
+ * client sends no Accept at all, so it keeps getting JSON.
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const ranges = parseAccept(accept);
+  const html = ranges.find((r) => r.type === 'text/html');
+  return html !== undefined && html.q > 0 && html.q >= qualityOf(ranges, 'application/json');
+}
+
+/** A link target for a file, or undefined when the path could leave the page's directory. */
+function hrefOf(path: string): string | undefined {
+  if (!safeItemPath(path)) return undefined;
+  // Encoding each segment also turns any ':' into %3A, so no segment can be read as a scheme.
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** A word as a POSIX shell reads it: quoted when it holds anything but plain characters. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `2024-01-31T12:34:56Z` as `2024-01-31 12:34 UTC`, a feed's bare dates (midnight) as `2024-01-31`; anything else as it is. */
+function when(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:00(\.0+)?)?/.exec(iso);
+  if (!m) return iso;
+  return m[2] === '00:00' && m[3] !== undefined ? m[1]! : `${m[1]} ${m[2]} UTC`;
+}
+
+const typeLabel = (t: string): string => (t === 'virtual-machine' ? 'VM' : t === 'container' ? 'container' : t);
+
+interface Product {
+  id: string;
+  anchor: string;
+  /** Newest first. */
+  versions: FeedImage[];
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function groupProducts(images: readonly FeedImage[]): Product[] {
+  const byId = new Map<string, FeedImage[]>();
+  for (const image of images) {
+    const list = byId.get(image.product) ?? [];
+    list.push(image);
+    byId.set(image.product, list);
+  }
+  const anchors = new Set<string>();
+  return [...byId.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([id, list]) => {
+      const base = `product-${id.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+      let anchor = base;
+      for (let n = 2; anchors.has(anchor); n++) anchor = `${base}-${n}`;
+      anchors.add(anchor);
+      const versions = [...list].sort((a, b) => cmp(b.version, a.version) || cmp(a.type, b.type) || cmp(a.fingerprint, b.fingerprint));
+      return {id, anchor, versions};
+    });
+}
+
+function fingerprintHtml(fp: string): string {
+  return `<code class="fp" title="${escapeHtml(fp)}"><b>${escapeHtml(fp.slice(0, 12))}</b>${escapeHtml(fp.slice(12))}</code>`;
+}
+
+function fileHtml(image: FeedImage, file: FeedFile, opts: FeedHtmlOptions): string {
+  const href = hrefOf(opts.pathOf(image, file));
+  const name = escapeHtml(file.name);
+  const link = href === undefined ? `<span class="name">${name}</span>` : `<a class="name" href="${escapeHtml(href)}" download>${name}</a>`;
+  const size = `<span class="size" title="${file.size} bytes">${humanSize(file.size)}</span>`;
+  return `<li>${link} ${size}<br><code class="sum" title="SHA-256 of ${name}">${escapeHtml(file.sha256)}</code></li>`;
+}
+
+function versionRow(image: FeedImage, opts: FeedHtmlOptions): string {
+  const at = !isUnset(image.created_at) ? image.created_at : !isUnset(image.uploaded_at) ? image.uploaded_at : '';
+  const date = at ? `<br><time datetime="${escapeHtml(at)}">${escapeHtml(when(at))}</time>` : '';
+  const total = image.files.reduce((n, f) => n + f.size, 0);
+  return [
+    '<tr>',
+    `<th scope="row" data-label="Version"><span class="version">${escapeHtml(image.version)}</span>${date}</th>`,
+    `<td data-label="Type"><span class="badge ${image.type === 'virtual-machine' ? 'vm' : 'ct'}">${escapeHtml(typeLabel(image.type))}</span></td>`,
+    `<td data-label="Size"><span title="${total} bytes">${humanSize(total)}</span></td>`,
+    `<td data-label="Fingerprint">${fingerprintHtml(image.fingerprint)}</td>`,
+    `<td data-label="Files"><ul class="files">${image.files.map((f) => fileHtml(image, f, opts)).join('')}</ul></td>`,
+    '</tr>',
+  ].join('');
+}
+
+function productHtml(p: Product, opts: FeedHtmlOptions): string {
+  const newest = p.versions[0]!;
+  const heading = [newest.os, newest.releaseTitle || newest.release].filter((s) => s !== '').join(' ') || p.id;
+  const types = [...new Set(p.versions.map((v) => v.type))].sort();
+  const chips = [
+    `<span class="badge arch">${escapeHtml(newest.arch)}</span>`,
+    newest.variant ? `<span class="badge">${escapeHtml(newest.variant)}</span>` : '',
+    ...types.map((t) => `<span class="badge ${t === 'virtual-machine' ? 'vm' : 'ct'}">${escapeHtml(typeLabel(t))}</span>`),
+  ].join(' ');
+  const description = newest.properties.description ? `<p class="description">${escapeHtml(newest.properties.description)}</p>` : '';
+  const aliases =
+    newest.aliases.length > 0
+      ? `<dt>Aliases</dt><dd>${newest.aliases.map((a) => `<code class="alias">${escapeHtml(a)}</code>`).join(' ')}</dd>`
+      : '';
+  const count = `${p.versions.length} version${p.versions.length === 1 ? '' : 's'}`;
+  return [
+    `<section class="product" id="${escapeHtml(p.anchor)}" aria-labelledby="${escapeHtml(p.anchor)}-h">`,
+    `<header><h2 id="${escapeHtml(p.anchor)}-h">${escapeHtml(heading)} <span class="chips">${chips}</span></h2>${description}`,
+    `<dl class="meta"><dt>Product</dt><dd><code>${escapeHtml(p.id)}</code></dd>${aliases}</dl></header>`,
+    '<div class="scroll"><table>',
+    `<caption>${count} of <code>${escapeHtml(p.id)}</code>, newest first</caption>`,
+    '<thead><tr><th scope="col">Version</th><th scope="col">Type</th><th scope="col">Size</th><th scope="col">Fingerprint</th><th scope="col">Files</th></tr></thead>',
+    `<tbody>${p.versions.map((v) => versionRow(v, opts)).join('')}</tbody>`,
+    '</table></div></section>',
+  ].join('\n');
+}
+
+/** An alias (or, lacking one, a short fingerprint) to show in the launch example. */
+function exampleTarget(products: readonly Product[]): {name: string; vm: boolean} | undefined {
+  const first = products.find((p) => p.versions[0]!.aliases.length > 0) ?? products[0];
+  if (!first) return undefined;
+  const newest = first.versions[0]!;
+  return {name: newest.aliases[0] ?? newest.fingerprint.slice(0, 12), vm: newest.type === 'virtual-machine'};
+}
+
+function usageHtml(products: readonly Product[], opts: FeedHtmlOptions): string {
+  const name = opts.remoteName ?? 'img';
+  const remote = escapeHtml(shellWord(name));
+  const url = opts.remoteUrl === undefined ? '<var>URL</var>' : escapeHtml(shellWord(opts.remoteUrl));
+  const target = exampleTarget(products);
+  const lines = [`lxc remote add ${remote} ${url} --protocol simplestreams --public`, `lxc image list ${remote}:`];
+  if (target) lines.push(`lxc launch ${escapeHtml(shellWord(`${name}:${target.name}`))}${target.vm ? ' --vm' : ''}`);
+  const hint =
+    opts.remoteUrl === undefined
+      ? '<p>Replace <var>URL</var> with the address this page is served from, without <code>index.html</code>. LXD adds simplestreams remotes over <code>https://</code> only.</p>'
+      : '';
+  return [
+    '<section class="usage" aria-labelledby="usage-h"><h2 id="usage-h">Use these images</h2>',
+    hint,
+    `<p>With LXD or Incus (<code>incus</code> takes the same arguments):</p><pre><code>${lines.join('\n')}</code></pre>`,
+    `<p>With img:</p><pre><code>img remote add ${remote} ${url} --protocol simplestreams\nimg image list ${remote}:</code></pre>`,
+    '</section>',
+  ].join('\n');
+}
+
+/** The page for a feed's images. Deterministic: the same images and options give the same bytes. */
+export function renderFeedHtml(images: readonly FeedImage[], opts: FeedHtmlOptions): string {
+  const title = opts.title ?? 'Images';
+  const products = groupProducts(images);
+  const bytes = images.reduce((n, i) => n + i.files.reduce((m, f) => m + f.size, 0), 0);
+  const summary =
+    images.length === 0
+      ? ''
+      : `${products.length} product${products.length === 1 ? '' : 's'}, ${images.length} image${images.length === 1 ? '' : 's'}, ${humanSize(bytes)}`;
+  const updated = opts.generated ? `Updated <time datetime="${escapeHtml(opts.generated)}">${escapeHtml(when(opts.generated))}</time>` : '';
+  const facts = [summary, updated].filter((s) => s !== '').join(' · ');
+  const index = opts.indexPath === undefined ? undefined : hrefOf(opts.indexPath);
+  const nav =
+    products.length > 1
+      ? `<nav aria-label="Products"><ul class="toc">${products.map((p) => `<li><a href="#${escapeHtml(p.anchor)}"><code>${escapeHtml(p.id)}</code></a></li>`).join('')}</ul></nav>`
+      : '';
+  const body =
+    products.length === 0
+      ? '<p class="empty">There are no public images here yet.</p>'
+      : products.map((p) => productHtml(p, opts)).join('\n');
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'">`,
+    '<meta name="referrer" content="no-referrer">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head>',
+    '<body>',
+    `<header class="top"><div class="wrap"><h1>${escapeHtml(title)}</h1><p class="facts">Simplestreams images for LXD and Incus${facts ? ` · ${facts}` : ''}</p></div></header>`,
+    '<main class="wrap">',
+    usageHtml(products, opts),
+    nav,
+    body,
+    '</main>',
+    `<footer class="wrap"><p>Written by img${index === undefined ? '' : ` · feed index: <a href="${escapeHtml(index)}">${escapeHtml(opts.indexPath!)}</a>`}</p></footer>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+const CSS = `
+:root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--fg:#1d2329;--muted:#5b6670;--line:#dde2e7;--accent:#0b62c4;--code:#eef1f4;
+--ct:#e3f1e6;--ct-fg:#1d6b35;--vm:#e8e6fb;--vm-fg:#4b3aa6;--top:#1f2a36;--top-fg:#f4f7fa}
+@media (prefers-color-scheme:dark){:root{--bg:#111519;--card:#1a2027;--fg:#e3e8ed;--muted:#9aa6b1;--line:#2d3640;--accent:#6cb0ff;--code:#242c35;
+--ct:#173524;--ct-fg:#8ee0a8;--vm:#2a2550;--vm-fg:#c4bbff;--top:#0b0e11;--top-fg:#e3e8ed}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif}
+.wrap{max-width:78rem;margin:0 auto;padding:0 1.25rem}
+.top{background:var(--top);color:var(--top-fg);padding:1.5rem 0 1.25rem;margin-bottom:1.5rem}
+h1{margin:0;font-size:1.75rem;font-weight:650;letter-spacing:-.01em;overflow-wrap:anywhere}
+.facts{margin:.25rem 0 0;opacity:.85}
+.facts time{color:inherit;font-size:inherit}
+h2{font-size:1.2rem;margin:0 0 .35rem;overflow-wrap:anywhere}
+a{color:var(--accent);text-underline-offset:2px}
+a:focus-visible{outline:2px solid var(--accent);outline-offset:2px;border-radius:2px}
+code,pre,var{font-family:ui-monospace,"SF Mono","Cascadia Mono","DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:.875em}
+var{font-style:normal;color:var(--accent);font-weight:600}
+pre{background:var(--code);border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem;overflow-x:auto;margin:.25rem 0 .75rem;line-height:1.6}
+pre code{font-size:.85rem}
+.usage,.product{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:1.1rem 1.25rem;margin:0 0 1.25rem}
+.usage p{margin:.25rem 0}
+.toc{list-style:none;display:flex;flex-wrap:wrap;gap:.4rem;padding:0;margin:0 0 1.25rem}
+.toc a{display:inline-block;padding:.15rem .55rem;border:1px solid var(--line);border-radius:999px;background:var(--card);text-decoration:none}
+.chips{font-size:.75rem;font-weight:500;vertical-align:middle}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;background:var(--code);color:var(--muted);font-size:.78rem;font-weight:600;line-height:1.5}
+.chips .badge{max-width:100%;overflow-wrap:anywhere}
+td .badge{white-space:nowrap}
+.badge.ct{background:var(--ct);color:var(--ct-fg)}
+.badge.vm{background:var(--vm);color:var(--vm-fg)}
+.description{margin:0 0 .4rem;color:var(--muted);overflow-wrap:anywhere}
+.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .75rem;margin:0 0 .75rem;font-size:.9rem}
+.meta dt{color:var(--muted)}
+.meta dd{margin:0;overflow-wrap:anywhere}
+.alias{background:var(--code);border-radius:4px;padding:0 .3rem}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+caption{text-align:left;color:var(--muted);font-size:.8rem;padding-bottom:.35rem}
+th,td{text-align:left;vertical-align:top;padding:.55rem .6rem;border-top:1px solid var(--line)}
+thead th{border-top:0;color:var(--muted);font-size:.75rem;text-transform:uppercase;letter-spacing:.05em;font-weight:600}
+tbody th{font-weight:400;white-space:nowrap}
+.version{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-weight:600}
+time{color:var(--muted);font-size:.8rem}
+td[data-label=Size]{white-space:nowrap}
+.fp{display:inline-block;max-width:32ch;word-break:break-all;color:var(--muted);font-size:.8rem}
+.fp b{color:var(--fg)}
+.files{list-style:none;margin:0;padding:0}
+.files li+li{margin-top:.4rem}
+.files .name{font-weight:600;overflow-wrap:anywhere}
+.size{color:var(--muted);font-size:.8rem;margin-left:.35rem}
+.sum{display:inline-block;word-break:break-all;color:var(--muted);font-size:.72rem;max-width:64ch}
+.empty{background:var(--card);border:1px dashed var(--line);border-radius:10px;padding:2rem;text-align:center;color:var(--muted);font-size:1.05rem}
+footer{color:var(--muted);font-size:.85rem;padding-bottom:2rem}
+@media (max-width:46rem){
+.wrap{padding:0 .75rem}
+.usage,.product{padding:.9rem}
+table,thead,tbody,tr,th,td{display:block}
+thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+tr{border-top:1px solid var(--line);padding:.5rem 0}
+th,td{border:0;padding:.15rem 0;white-space:normal}
+caption{display:block}
+tbody th[data-label]::before,td[data-label]::before{content:attr(data-label);display:block;color:var(--muted);font-size:.7rem;text-transform:uppercase;letter-spacing:.05em}
+.fp{max-width:none}
+}
+`
+  .trim()
+  .replace(/\n/g, '');
