@@ -93,9 +93,11 @@ function hrefOf(path: string): string | undefined {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+const PLAIN_WORD = /^[\w@%+=:,./-]+$/;
+
 /** A word as a POSIX shell reads it: quoted when it holds anything but plain characters. */
 function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return PLAIN_WORD.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `2024-01-31T12:34:56Z` as `2024-01-31 12:34 UTC`, a feed's bare dates (midnight) as `2024-01-31`; anything else as it is. */
@@ -190,12 +192,15 @@ function productHtml(p: Product, opts: FeedHtmlOptions): string {
   ].join('\n');
 }
 
-/** An alias (or, lacking one, a short fingerprint) to show in the launch example. */
+/** The first alias that needs no shell quoting (else a short fingerprint) to show in the launch example. */
 function exampleTarget(products: readonly Product[]): {name: string; vm: boolean} | undefined {
-  const first = products.find((p) => p.versions[0]!.aliases.length > 0) ?? products[0];
-  if (!first) return undefined;
-  const newest = first.versions[0]!;
-  return {name: newest.aliases[0] ?? newest.fingerprint.slice(0, 12), vm: newest.type === 'virtual-machine'};
+  for (const p of products) {
+    const newest = p.versions[0]!;
+    const alias = newest.aliases.find((a) => PLAIN_WORD.test(a));
+    if (alias !== undefined) return {name: alias, vm: newest.type === 'virtual-machine'};
+  }
+  const first = products[0]?.versions[0];
+  return first && {name: first.fingerprint.slice(0, 12), vm: first.type === 'virtual-machine'};
 }
 
 function usageHtml(products: readonly Product[], opts: FeedHtmlOptions): string {
