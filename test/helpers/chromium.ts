@@ -70,7 +70,7 @@ export function readPng(path: string): Png {
   const [depth, colour, , , interlace] = data.subarray(24, 29);
   if (depth !== 8 || (colour !== 2 && colour !== 6) || interlace !== 0) throw new Error(`${path}: not an 8-bit RGB(A) non-interlaced PNG`);
   const idat: Buffer[] = [];
-  for (let at = 8; at < data.length; ) {
+  for (let at = 8; at < data.length;) {
     const len = data.readUInt32BE(at);
     if (data.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(data.subarray(at + 8, at + 8 + len));
     at += 12 + len;

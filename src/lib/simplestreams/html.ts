@@ -100,11 +100,20 @@ function shellWord(s: string): string {
   return PLAIN_WORD.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `2024-01-31T12:34:56Z` as `2024-01-31 12:34 UTC`, a feed's bare dates (midnight) as `2024-01-31`; anything else as it is. */
-function when(iso: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:00(\.0+)?)?/.exec(iso);
-  if (!m) return iso;
-  return m[2] === '00:00' && m[3] !== undefined ? m[1]! : `${m[1]} ${m[2]} UTC`;
+/** A time as RFC 3339 UTC, whether given so or as simplestreams' RFC 2822 `updated`; undefined when unreadable. */
+function isoTime(text: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(text)) return text;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** A `<time>` reading `2024-01-31 12:34 UTC`, or `2024-01-31` for a feed's bare dates (midnight). */
+function timeHtml(text: string): string {
+  const iso = isoTime(text);
+  if (iso === undefined) return escapeHtml(text);
+  const [, day, hm, rest] = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(.*)$/.exec(iso)!;
+  const shown = hm === '00:00' && /^(:00(\.0+)?)?Z$/.test(rest!) ? day : `${day} ${hm} UTC`;
+  return `<time datetime="${escapeHtml(iso)}">${shown}</time>`;
 }
 
 const typeLabel = (t: string): string => (t === 'virtual-machine' ? 'VM' : t === 'container' ? 'container' : t);
@@ -152,7 +161,7 @@ function fileHtml(image: FeedImage, file: FeedFile, opts: FeedHtmlOptions): stri
 
 function versionRow(image: FeedImage, opts: FeedHtmlOptions): string {
   const at = !isUnset(image.created_at) ? image.created_at : !isUnset(image.uploaded_at) ? image.uploaded_at : '';
-  const date = at ? `<br><time datetime="${escapeHtml(at)}">${escapeHtml(when(at))}</time>` : '';
+  const date = at ? `<br>${timeHtml(at)}` : '';
   const total = image.files.reduce((n, f) => n + f.size, 0);
   return [
     '<tr>',
@@ -176,9 +185,7 @@ function productHtml(p: Product, opts: FeedHtmlOptions): string {
   ].join(' ');
   const description = newest.properties.description ? `<p class="description">${escapeHtml(newest.properties.description)}</p>` : '';
   const aliases =
-    newest.aliases.length > 0
-      ? `<dt>Aliases</dt><dd>${newest.aliases.map((a) => `<code class="alias">${escapeHtml(a)}</code>`).join(' ')}</dd>`
-      : '';
+    newest.aliases.length > 0 ? `<dt>Aliases</dt><dd>${newest.aliases.map((a) => `<code class="alias">${escapeHtml(a)}</code>`).join(' ')}</dd>` : '';
   const count = `${p.versions.length} version${p.versions.length === 1 ? '' : 's'}`;
   return [
     `<section class="product" id="${escapeHtml(p.anchor)}" aria-labelledby="${escapeHtml(p.anchor)}-h">`,
@@ -232,17 +239,14 @@ export function renderFeedHtml(images: readonly FeedImage[], opts: FeedHtmlOptio
     images.length === 0
       ? ''
       : `${products.length} product${products.length === 1 ? '' : 's'}, ${images.length} image${images.length === 1 ? '' : 's'}, ${humanSize(bytes)}`;
-  const updated = opts.generated ? `Updated <time datetime="${escapeHtml(opts.generated)}">${escapeHtml(when(opts.generated))}</time>` : '';
+  const updated = opts.generated ? `Updated ${timeHtml(opts.generated)}` : '';
   const facts = [summary, updated].filter((s) => s !== '').join(' · ');
   const index = opts.indexPath === undefined ? undefined : hrefOf(opts.indexPath);
   const nav =
     products.length > 1
       ? `<nav aria-label="Products"><ul class="toc">${products.map((p) => `<li><a href="#${escapeHtml(p.anchor)}"><code>${escapeHtml(p.id)}</code></a></li>`).join('')}</ul></nav>`
       : '';
-  const body =
-    products.length === 0
-      ? '<p class="empty">There are no public images here yet.</p>'
-      : products.map((p) => productHtml(p, opts)).join('\n');
+  const body = products.length === 0 ? '<p class="empty">There are no public images here yet.</p>' : products.map((p) => productHtml(p, opts)).join('\n');
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',

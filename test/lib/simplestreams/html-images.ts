@@ -8,7 +8,14 @@ export const HOSTILE = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`
 const hex = (seed: string): string => Buffer.from(seed.repeat(32)).toString('hex').slice(0, 64);
 
 function file(role: FeedFile['role'], name: string, size: number, seed: string): FeedFile {
-  return {role, kind: name.endsWith('.squashfs') ? 'squashfs' : name.endsWith('.qcow2') ? 'qcow2' : 'tar', name, size, sha256: hex(seed), source: `/store/${seed}`};
+  return {
+    role,
+    kind: name.endsWith('.squashfs') ? 'squashfs' : name.endsWith('.qcow2') ? 'qcow2' : 'tar',
+    name,
+    size,
+    sha256: hex(seed),
+    source: `/store/${seed}`,
+  };
 }
 
 function image(over: Partial<FeedImage> & Pick<FeedImage, 'fingerprint' | 'version' | 'files'>): FeedImage {

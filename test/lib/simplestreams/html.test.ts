@@ -24,7 +24,8 @@ function attributesOf(html: string): Set<string> {
   return names;
 }
 const hrefsOf = (html: string): string[] => [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
-const ALLOWED_TAGS = 'html head meta title style body header main footer nav section h1 h2 p pre code var ul li a span b br dl dt dd div table caption thead tbody tr th td time';
+const ALLOWED_TAGS =
+  'html head meta title style body header main footer nav section h1 h2 p pre code var ul li a span b br dl dt dd div table caption thead tbody tr th td time';
 const ALLOWED_ATTRIBUTES = 'lang charset name content http-equiv class id aria-labelledby aria-label href download title scope data-label datetime';
 
 describe('simplestreams html: escaping and values', () => {
@@ -51,7 +52,10 @@ describe('simplestreams html: escaping and values', () => {
     assert.deepEqual(extra, []);
     // Tags are counted as opened; each must be closed by a '>' that is markup, so all of them must parse here.
     assert.equal([...html.matchAll(/<[a-zA-Z]/g)].length, [...html.matchAll(/<[a-zA-Z][a-zA-Z0-9]*((?:\s+[a-zA-Z-]+(?:="[^"]*")?)*)\s*>/g)].length);
-    assert.deepEqual([...attributesOf(html)].filter((a) => !ALLOWED_ATTRIBUTES.split(' ').includes(a)), []);
+    assert.deepEqual(
+      [...attributesOf(html)].filter((a) => !ALLOWED_ATTRIBUTES.split(' ').includes(a)),
+      [],
+    );
     for (const href of hrefsOf(html)) {
       assert.ok(!/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith('/') && !href.startsWith('//'), `a non-relative link ${href}`);
       assert.ok(!/[<>"'\s]/.test(href), `an unencoded character in ${href}`);
@@ -108,6 +112,13 @@ describe('simplestreams html: escaping and values', () => {
     assert.ok(!/<script/i.test(hostileUrl));
   });
 
+  it("shows times in UTC, reading simplestreams' RFC 2822 `updated` too", () => {
+    assert.ok(page([], {generated: 'Wed, 02 Dec 2026 15:41:11 +0000'}).includes('Updated <time datetime="2026-12-02T15:41:11Z">2026-12-02 15:41 UTC</time>'));
+    assert.ok(page([], {generated: GENERATED}).includes('Updated <time datetime="2024-02-01T10:00:00Z">2024-02-01 10:00 UTC</time>'));
+    assert.ok(page([], {generated: HOSTILE}).includes('Updated &lt;script&gt;'));
+    assert.ok(!page([], {generated: ''}).includes('Updated'));
+  });
+
   it('an empty tree says it has no public images, and the same input gives the same bytes', () => {
     const html = page([]);
     assert.match(html, /no public images/);
@@ -119,8 +130,7 @@ describe('simplestreams html: escaping and values', () => {
 
 describe('simplestreams html: prefersHtml', () => {
   const FIREFOX = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
-  const CHROME =
-    'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7';
+  const CHROME = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7';
   const SAFARI = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
   it('browsers get the page', () => {
@@ -130,7 +140,17 @@ describe('simplestreams html: prefersHtml', () => {
   });
 
   it('curl, wget, scripts and LXD (which sends no Accept) get JSON', () => {
-    for (const accept of [undefined, '', '*/*', 'application/json', 'application/json, text/html;q=0.9', 'text/html;q=0', 'text/*', 'garbage', 'text/html;q=2']) {
+    for (const accept of [
+      undefined,
+      '',
+      '*/*',
+      'application/json',
+      'application/json, text/html;q=0.9',
+      'text/html;q=0',
+      'text/*',
+      'garbage',
+      'text/html;q=2',
+    ]) {
       assert.equal(prefersHtml(accept), false, String(accept));
     }
   });
@@ -163,7 +183,10 @@ describe('simplestreams html: in chromium', () => {
     await screenshot(url, shots.narrow, {windowSize: '390,1200'});
     for (const png of Object.values(shots)) assert.ok(statSync(png).size > 20_000, `${png} is nearly empty`);
     // The page's background, left of the cards: light in one, dark in the other.
-    const brightness = (png: string): number => readPng(png).pixel(4, 400).reduce((a, b) => a + b, 0) / 3;
+    const brightness = (png: string): number =>
+      readPng(png)
+        .pixel(4, 400)
+        .reduce((a, b) => a + b, 0) / 3;
     assert.ok(brightness(shots.light) > 200, 'a light page');
     assert.ok(brightness(shots.dark) < 60, 'a dark page');
     assert.equal(readPng(shots.narrow).width, 390);
