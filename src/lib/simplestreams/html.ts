@@ -36,7 +36,7 @@ const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
 /** Bytes as LXD's IEC helper prints them (`512B`, `1.50KiB`, `2.77MiB`): two decimals, powers of 1024. */
 export function humanSize(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.trunc(bytes) || 0)}B`;
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Number.isFinite(bytes) ? Math.max(0, Math.trunc(bytes)) : 0}B`;
   let value = bytes;
   let unit = 'B';
   for (const u of UNITS) {
