@@ -10,7 +10,7 @@ import type {RenderedFeed} from './render.js';
 import type {StreamImage} from './types.js';
 
 /** A feed's image as html.ts draws it; each file's `source` is its path in the tree. */
-export function pageImage(s: StreamImage): FeedImage {
+export function pageImage(s: StreamImage, releaseTitle?: string): FeedImage {
   const [os = '', release = '', arch = '', variant = ''] = s.product.split(':');
   return {
     fingerprint: s.fingerprint,
@@ -18,7 +18,7 @@ export function pageImage(s: StreamImage): FeedImage {
     product: s.product,
     os: s.properties.os ?? os,
     release: s.properties.release ?? release,
-    releaseTitle: s.properties.release ?? release,
+    releaseTitle: releaseTitle || (s.properties.release ?? release),
     arch: s.properties.architecture ?? arch,
     architecture: s.architecture,
     variant: s.properties.variant ?? variant,
@@ -34,7 +34,13 @@ export function pageImage(s: StreamImage): FeedImage {
 
 export function treePage(_images: readonly FeedImage[], feed: RenderedFeed): string {
   const lxd = feed.documents.find((d) => d.datatype === 'image-downloads' && d.path === 'streams/v1/images.json');
-  const images = lxd ? parseProducts(lxd.doc).images.map(pageImage) : [];
+  const images = lxd ? parseProducts(lxd.doc).images.map((s) => pageImage(s, releaseTitleOf(lxd.doc, s.product))) : [];
   const updated = typeof feed.index.updated === 'string' ? feed.index.updated : '';
-  return renderFeedHtml(images, {pathOf: (_image, file) => file.source, generated: updated});
+  return renderFeedHtml(images, {pathOf: (_image, file) => file.source, generated: updated, indexPath: 'streams/v1/index.json'});
+}
+
+/** A product's release_title (`22.04 LTS`), which parseProducts keeps only inside the description. */
+function releaseTitleOf(doc: unknown, product: string): string | undefined {
+  const p = (doc as {products?: Record<string, {release_title?: unknown}>}).products?.[product];
+  return typeof p?.release_title === 'string' ? p.release_title : undefined;
 }
