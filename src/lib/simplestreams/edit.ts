@@ -15,7 +15,7 @@ import {hashFile} from '../io/hash-file.js';
 import {createHash} from 'node:crypto';
 import {streamsDate} from './canonical.js';
 import {feedImages, treePath, type FeedImage} from './feed.js';
-import type {TreeWriteOptions, TreeResult} from './from-store.js';
+import {namedFiles, type TreeWriteOptions, type TreeResult} from './from-store.js';
 import {parseProducts} from './products.js';
 import {documentText, FLAVORS, flavorsNamed, indexOf, renderFeed, type FeedDocument, type Flavor} from './render.js';
 import {INDEX, readTree, writeTree, type TreeDocument, type TreeFile, type TreeState} from './tree.js';
@@ -85,7 +85,7 @@ export async function addImage(blobs: BlobStore, paths: readonly string[], opts:
   const feed = renderFeed([image], flavors, {updated, pathOf: treePath});
   for (const r of feed.refused) if (opts.flavors) throw new UserError(`${r.flavor}: ${r.reason}`, {code: 'NotExpressible'});
   const documents = feed.documents.map((d) => merge(old.products.get(d.path)?.json, d, image.version));
-  const files: TreeFile[] = image.files.map((f) => ({key: treePath(image, f), size: f.size, sha256: f.sha256, source: f.source}));
+  const files = namedFiles(feed.documents, [image]);
   return finish(blobs, old, documents, files, updated, opts, [image], feed.refused);
 }
 
