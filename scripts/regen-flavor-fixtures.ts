@@ -8,10 +8,13 @@ import {fixedFeed, fixtureName} from '../test/lib/simplestreams/flavors/fixed-in
 
 const dir = join(import.meta.dirname, '../test/fixtures/simplestreams/flavors');
 const feed = fixedFeed();
-const files: Array<[string, string]> = [...feed.documents.map((d) => [fixtureName(d.path), documentText(d.doc)] as [string, string]), ['index.json', documentText(feed.index)]];
+const files: Array<[string, string]> = [
+  ...feed.documents.map((d) => [fixtureName(d.path), documentText(d.doc)] as [string, string]),
+  ['index.json', documentText(feed.index)],
+];
 const write = process.argv.includes('--write');
 if (write) mkdirSync(dir, {recursive: true});
 for (const [name, text] of files) {
   if (write) writeFileSync(join(dir, name), text);
-  console.log(`${write ? 'wrote' : 'would write'} ${join(dir, name)} (${text.length} bytes)`);
+  process.stdout.write(`${write ? 'wrote' : 'would write'} ${join(dir, name)} (${text.length} bytes)\n`);
 }

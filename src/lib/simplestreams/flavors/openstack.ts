@@ -92,17 +92,24 @@ export const openstackFlavor: Flavor = {
   needsMd5: true,
   refuse(image) {
     const root = rootOf(image);
-    if (!root) return 'a unified image keeps its root inside a tarball beside metadata.yaml; glance takes only a bare disk image (a split virtual-machine image)';
+    if (!root)
+      return 'a unified image keeps its root inside a tarball beside metadata.yaml; glance takes only a bare disk image (a split virtual-machine image)';
     if (root.kind !== 'qcow2')
       return `a ${image.type} with a ${root.kind} root has no disk image: OpenStack boots disks, and glance-simplestreams-sync takes only items of ftype disk1.img`;
     if (!root.md5) return "its disk's md5 is not known (glance checks the upload against it)";
     const given = REQUIRED_IDS.filter((k) => image.properties[k]);
-    if (given.length > 0 && given.length < REQUIRED_IDS.length)
-      return `image-ids need all of ${REQUIRED_IDS.join(', ')}; it has only ${given.join(', ')}`;
+    if (given.length > 0 && given.length < REQUIRED_IDS.length) return `image-ids need all of ${REQUIRED_IDS.join(', ')}; it has only ${given.join(', ')}`;
     return undefined;
   },
   documents(images, ctx): FeedDocument[] {
-    const docs = [document(DOWNLOAD, 'image-downloads', ctx.updated, products(images, (i) => download(i, ctx)))];
+    const docs = [
+      document(
+        DOWNLOAD,
+        'image-downloads',
+        ctx.updated,
+        products(images, (i) => download(i, ctx)),
+      ),
+    ];
     const withIds = images.filter(hasIds);
     if (withIds.length > 0) docs.push(document(IMAGE_IDS, 'image-ids', ctx.updated, products(withIds, imageIds)));
     return docs;

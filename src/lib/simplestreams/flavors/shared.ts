@@ -47,7 +47,13 @@ export function productsOf(
       const v = version(image);
       Object.assign((versions[image.version] ??= {...v.fields, items: {}}).items, v.items);
     }
-    products[name] = {...fields(top, mine.filter((i) => i.version === top.version)), versions};
+    products[name] = {
+      ...fields(
+        top,
+        mine.filter((i) => i.version === top.version),
+      ),
+      versions,
+    };
   }
   return products;
 }

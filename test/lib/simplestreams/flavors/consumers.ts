@@ -61,7 +61,13 @@ export const GLANCE_ITEM_FILTERS = ['ftype~(disk1.img|disk.img)', 'arch~(x86_64|
 export const CHARM_ITEM_FILTERS = ['release~(trusty|xenial|bionic|focal|jammy)', 'arch~(x86_64|amd64)', 'ftype~(disk1.img|disk.img)'];
 
 const CANONICAL_ARCH: Readonly<Record<string, string>> = {amd64: 'x86_64', i386: 'i686', ppc64el: 'ppc64le', powerpc: 'ppc', armhf: 'armv7l', arm64: 'aarch64'};
-const DISK_FORMAT: Readonly<Record<string, string>> = {'root.tar.gz': 'root-tar', 'root.tar.xz': 'root-tar', squashfs: 'squashfs', 'disk.img': 'qcow2', 'disk1.img': 'qcow2'};
+const DISK_FORMAT: Readonly<Record<string, string>> = {
+  'root.tar.gz': 'root-tar',
+  'root.tar.xz': 'root-tar',
+  squashfs: 'squashfs',
+  'disk.img': 'qcow2',
+  'disk1.img': 'qcow2',
+};
 
 /** What GlanceMirror._insert_item creates in glance for one item, and what it checks the upload against. */
 export interface GlanceUpload {
@@ -77,7 +83,11 @@ export interface GlanceUpload {
 }
 
 /** GlanceMirror over one index: entries passing the index filters, newest `max` versions, items passing the item filters. */
-export function glanceUploads(index: Obj, docs: ReadonlyMap<string, Obj>, opts: {itemFilters?: string[]; max?: number; namePrefix?: string} = {}): GlanceUpload[] {
+export function glanceUploads(
+  index: Obj,
+  docs: ReadonlyMap<string, Obj>,
+  opts: {itemFilters?: string[]; max?: number; namePrefix?: string} = {},
+): GlanceUpload[] {
   const indexFilters = GLANCE_INDEX_FILTERS.map(itemFilter);
   const itemFilters = (opts.itemFilters ?? GLANCE_ITEM_FILTERS).map(itemFilter);
   const out: GlanceUpload[] = [];

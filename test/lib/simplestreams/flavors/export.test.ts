@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {before, describe, it} from 'node:test';
+import {addImage, removeImage} from '../../../../src/lib/simplestreams/edit.js';
 import {exportStore, type TreeResult} from '../../../../src/lib/simplestreams/from-store.js';
 import {treeItems} from '../../../../src/lib/simplestreams/tree.js';
 import {LocalDirBlobStore} from '../../../../src/lib/storage/index.js';
@@ -12,6 +13,7 @@ import {Store} from '../../../../src/lib/store/store.js';
 import {emptyQcow2} from '../../../helpers/feed-tree.js';
 import {makeRootfs, tar} from '../../../helpers/images.js';
 import {sampleFiles} from '../../../helpers/sample-store.js';
+import {codeOf} from '../../../helpers/store.js';
 import {tempDir} from '../../../helpers/tmp.js';
 import {CUSTOM_OS_XINSTALL, glanceUploads, maasImport, mirroredItems} from './consumers.js';
 
@@ -39,8 +41,14 @@ describe('export of one store in the lxd, openstack and maas flavours', () => {
     const store = new Store({home: join(work, 'home')});
     const vmMeta = metadataTarball(join(work, 'vm'), {os: 'Ubuntu', release: 'jammy', version: '22.04', serial: '20240301'});
     writeFileSync(join(work, 'vm', 'disk.qcow2'), emptyQcow2(64 << 20));
-    const ids = {'openstack.image_id': 'c0ffee00-0000-4000-8000-000000000001', 'openstack.region': 'RegionOne', 'openstack.endpoint': 'https://keystone.test:5000/v3'};
-    fps.vm = (await importImage(store, [{path: vmMeta}, {path: join(work, 'vm', 'disk.qcow2')}], {public: true, aliases: ['jammy-vm'], properties: ids})).fingerprint;
+    const ids = {
+      'openstack.image_id': 'c0ffee00-0000-4000-8000-000000000001',
+      'openstack.region': 'RegionOne',
+      'openstack.endpoint': 'https://keystone.test:5000/v3',
+    };
+    fps.vm = (
+      await importImage(store, [{path: vmMeta}, {path: join(work, 'vm', 'disk.qcow2')}], {public: true, aliases: ['jammy-vm'], properties: ids})
+    ).fingerprint;
     const ctMeta = metadataTarball(join(work, 'ct'), {os: 'Debian', release: 'bookworm', serial: '20240302'});
     tar(['-cJf', join(work, 'ct', 'root.tar.xz'), '-C', makeRootfs(join(work, 'ct', 'rootfs'), 'debian'), '.']);
     fps.tarball = (await importImage(store, [{path: ctMeta}, {path: join(work, 'ct', 'root.tar.xz')}], {public: true, aliases: ['deb']})).fingerprint;
@@ -80,7 +88,10 @@ describe('export of one store in the lxd, openstack and maas flavours', () => {
   });
 
   it('reports what each flavour refused, with its reason', () => {
-    const refused = result.refused.map((r) => `${r.flavor} ${r.fingerprint === fps.vm ? 'vm' : r.fingerprint === fps.tarball ? 'tarball' : r.fingerprint === fps.squashfs ? 'squashfs' : 'unified'}`);
+    const refused = result.refused.map(
+      (r) =>
+        `${r.flavor} ${r.fingerprint === fps.vm ? 'vm' : r.fingerprint === fps.tarball ? 'tarball' : r.fingerprint === fps.squashfs ? 'squashfs' : 'unified'}`,
+    );
     assert.deepEqual(refused.sort(), ['maas squashfs', 'maas unified', 'maas vm', 'openstack squashfs', 'openstack tarball', 'openstack unified']);
     assert.ok(result.refused.every((r) => r.reason.length > 20));
   });
@@ -121,5 +132,39 @@ describe('export of one store in the lxd, openstack and maas flavours', () => {
     const again = await exportStore(store, new LocalDirBlobStore(dir), {flavors: FLAVORS});
     assert.deepEqual(again.change.written, []);
     assert.deepEqual(again.change.removed, []);
+  });
+});
+
+describe('add and remove on a tree holding the OpenStack and MAAS flavours', () => {
+  it('adds each image in the flavours asked for, refuses one a flavour cannot express, and removes every item of an image', async () => {
+    const work = tempDir();
+    const blobs = new LocalDirBlobStore(join(work, 'tree'));
+    const json = (path: string): Obj => JSON.parse(readFileSync(join(work, 'tree', path), 'utf8')) as Obj;
+    const ctMeta = metadataTarball(join(work, 'ct'), {os: 'Debian', release: 'bookworm', serial: '20240302'});
+    const root = join(work, 'ct', 'root.tar.gz');
+    tar(['-czf', root, '-C', makeRootfs(join(work, 'ct', 'rootfs'), 'debian'), '.']);
+    assert.equal(await codeOf(addImage(blobs, [ctMeta, root], {flavors: FLAVORS})), 'NotExpressible');
+    const ct = (await addImage(blobs, [ctMeta, root], {flavors: ['lxd', 'maas']})).images[0]!;
+    const vmMeta = metadataTarball(join(work, 'vm'), {
+      os: 'Ubuntu',
+      release: 'jammy',
+      serial: '20240301',
+      'openstack.image_id': 'i-1',
+      'openstack.region': 'r',
+      'openstack.endpoint': 'https://e',
+    });
+    writeFileSync(join(work, 'vm', 'disk.qcow2'), emptyQcow2(64 << 20));
+    const vm = (await addImage(blobs, [vmMeta, join(work, 'vm', 'disk.qcow2')], {flavors: ['lxd', 'openstack']})).images[0]!;
+    const maasDoc = 'streams/v1/img.maas:stable:custom-download.json';
+    const [f] = maasImport(json(maasDoc)).files;
+    assert.equal(f!.filename, 'root-tgz');
+    assert.ok(existsSync(join(work, 'tree', f!.path)));
+    assert.equal(mirroredItems(json('streams/v1/img.openstack:released:image-ids.json'))[0]!.flat.id, 'i-1');
+    await removeImage(blobs, ct.fingerprint);
+    assert.deepEqual(json(maasDoc).products, {});
+    assert.ok(!existsSync(join(work, 'tree', f!.path)));
+    await removeImage(blobs, vm.fingerprint);
+    assert.deepEqual(json('streams/v1/img.openstack:released:download.json').products, {});
+    assert.deepEqual(json('streams/v1/img.openstack:released:image-ids.json').products, {});
   });
 });

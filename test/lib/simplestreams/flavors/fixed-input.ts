@@ -18,7 +18,11 @@ function file(role: ImageFile['role'], kind: ImageFile['kind'], compression: Ima
 const meta = (c: string): ImageFile => file('metadata', 'tar', 'xz', 700, c);
 const fp = (c: string): string => hex(c, 64);
 const UBUNTU = {os: 'Ubuntu', release: 'jammy', release_title: '22.04 LTS', version: '22.04', variant: 'cloud'};
-const IDS = {'openstack.image_id': '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', 'openstack.region': 'RegionOne', 'openstack.endpoint': 'https://keystone.example.org:5000/v3'};
+const IDS = {
+  'openstack.image_id': '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
+  'openstack.region': 'RegionOne',
+  'openstack.endpoint': 'https://keystone.example.org:5000/v3',
+};
 
 /** Public images of one store, newest uploads last. */
 export const FIXED_VIEWS: readonly ImageView[] = [

@@ -36,7 +36,10 @@ describe('flavour fixtures', () => {
     assert.deepEqual([...openstack.keys()].sort(), [fp('0'), fp('3'), fp('4'), fp('6'), fp('9'), fp('ab').slice(0, 64)].sort());
     assert.match(openstack.get(fp('3'))!, /container with a squashfs root has no disk image/);
     assert.match(openstack.get(fp('9'))!, /unified image/);
-    assert.match(openstack.get(fp('ab').slice(0, 64))!, /need all of openstack\.image_id, openstack\.region, openstack\.endpoint; it has only openstack\.image_id/);
+    assert.match(
+      openstack.get(fp('ab').slice(0, 64))!,
+      /need all of openstack\.image_id, openstack\.region, openstack\.endpoint; it has only openstack\.image_id/,
+    );
     const maas = by('maas');
     assert.deepEqual([...maas.keys()].sort(), [fp('0'), fp('1'), fp('2'), fp('3'), fp('9'), fp('ab').slice(0, 64)].sort());
     assert.match(maas.get(fp('0'))!, /no root tarball ftype for zstd/);
