@@ -8,7 +8,8 @@
  * - A root tarball maps, as a custom image: MAAS deploys one by unpacking it onto the disk (curtin,
  *   from the commissioning environment, with MAAS's own kernel), picking the file by its name in
  *   the resource: `root-tgz`, `root-txz` or `root-tbz` by compression. So the item's ftype is that
- *   name and its path ends in it (`…/<version>/root-txz`, the same bytes as the LXD item).
+ *   name and its path ends in it: `<sha256>/root-txz` beside where the tree keeps the root (the same
+ *   bytes as the LXD item; a directory per content, so a path keeps meaning the same bytes).
  * - `os` is `custom`: the one MAAS OS driver that takes any distribution's root tarball (the
  *   centos, rhel… drivers know their own release names, and an `os` containing "ubuntu" would need
  *   a `:v3:` product with boot-kernel and boot-initrd). The distribution goes into `release`
@@ -26,6 +27,7 @@
  *   when signed), not at a tree's index that also holds other flavours.
  * - Items carry `sha256` and `size` themselves: MAAS's downloader reads them from the item.
  */
+import {posix} from 'node:path';
 import type {FeedImage} from '../feed.js';
 import type {FeedDocument, Flavor} from './flavor.js';
 import {productsOf, rootOf, supportEol, versionOf, type Obj} from './shared.js';
@@ -75,7 +77,7 @@ export const maasFlavor: Flavor = {
       const root = rootOf(image)!;
       const ftype = ftypeOf(image);
       // MAAS finds the root by its file name, the last segment of the path.
-      const path = ctx.pathOf(image, {...root, name: ftype});
+      const path = posix.join(posix.dirname(ctx.pathOf(image, root)), root.sha256, ftype);
       return {fields: {}, items: {[ftype]: {ftype, path, sha256: root.sha256, size: root.size}}};
     });
     return [

@@ -74,7 +74,8 @@ describe('glance-simplestreams-sync reading the OpenStack documents', () => {
           os_version: '22.04',
           architecture: 'x86_64',
         },
-        path: 'images/ubuntu/jammy/amd64/cloud/20240301/disk.qcow2',
+        // The same file as the LXD products' disk-kvm.img item.
+        path: treeItems(doc('streams/v1/images.json')).find((i) => i.sha256 === 'd'.repeat(64))!.path,
         sha256: 'd'.repeat(64),
       },
     ]);
@@ -121,7 +122,10 @@ describe('MAAS reading the MAAS document', () => {
   it('syncs each root tarball as a custom resource it can deploy, found by its file name', () => {
     const {files, ignored} = maasImport(doc(MAAS));
     assert.deepEqual(ignored, []);
-    const got = files.map((f) => ({...f, xinstall: CUSTOM_OS_XINSTALL[f.filename]}));
+    // The root sits under its sha256, beside where the LXD products keep the same bytes.
+    const lxdPaths = new Map(treeItems(doc('streams/v1/images.json')).map((i) => [i.sha256, i.path]));
+    for (const f of files) assert.equal(f.path, `${lxdPaths.get(f.sha256)!.replace(/[^/]+$/, '')}${f.sha256}/${f.filename}`);
+    const got = files.map(({path: _, ...f}) => ({...f, xinstall: CUSTOM_OS_XINSTALL[f.filename]}));
     assert.deepEqual(got, [
       {
         resource: 'custom/alpine-3.19-tiny',
@@ -133,7 +137,6 @@ describe('MAAS reading the MAAS document', () => {
         filetype: 'root-tgz',
         sha256: '8'.repeat(64),
         size: 3000,
-        path: 'images/alpine/3.19/amd64/tiny/20240306_0000/root-tgz',
         subarches: 'generic',
         xinstall: 'tgz',
       },
@@ -147,7 +150,6 @@ describe('MAAS reading the MAAS document', () => {
         filetype: 'root-txz',
         sha256: '5'.repeat(64),
         size: 90_000,
-        path: 'images/debian/bookworm/arm64/default/20240305_0524/root-txz',
         subarches: 'generic',
         xinstall: 'txz',
       },
