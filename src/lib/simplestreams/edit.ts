@@ -15,7 +15,7 @@ import {hashFile} from '../io/hash-file.js';
 import {createHash} from 'node:crypto';
 import {streamsDate} from './canonical.js';
 import {feedImages, treePath, type FeedImage} from './feed.js';
-import type {TreeWriteOptions, TreeResult} from './from-store.js';
+import {namedFiles, type TreeWriteOptions, type TreeResult} from './from-store.js';
 import {parseProducts} from './products.js';
 import {documentText, FLAVORS, flavorsNamed, indexOf, renderFeed, type FeedDocument, type Flavor} from './render.js';
 import {INDEX, readTree, writeTree, type TreeDocument, type TreeFile, type TreeState} from './tree.js';
@@ -85,7 +85,7 @@ export async function addImage(blobs: BlobStore, paths: readonly string[], opts:
   const feed = renderFeed([image], flavors, {updated, pathOf: treePath});
   for (const r of feed.refused) if (opts.flavors) throw new UserError(`${r.flavor}: ${r.reason}`, {code: 'NotExpressible'});
   const documents = feed.documents.map((d) => merge(old.products.get(d.path)?.json, d, image.version));
-  const files: TreeFile[] = image.files.map((f) => ({key: treePath(image, f), size: f.size, sha256: f.sha256, source: f.source}));
+  const files = namedFiles(feed.documents, [image]);
   return finish(blobs, old, documents, files, updated, opts, [image], feed.refused);
 }
 
@@ -137,8 +137,10 @@ export async function removeImage(blobs: BlobStore, fingerprint: string, opts: T
   if (matches.length === 0) throw new NotFoundError(`Image not found in the tree: ${fingerprint}`);
   if (matches.length > 1) throw new UserError(`More than one image in the tree matches ${fingerprint}`, {code: 'AmbiguousPrefix'});
   const target = matches[0]!;
-  const stillUsed = new Set(all.filter((i) => i !== target).flatMap((i) => i.files.map((f) => f.path)));
-  const gone = new Set(target.files.map((f) => f.path).filter((p) => !stillUsed.has(p)));
+  const others = all.filter((i) => i !== target).flatMap((i) => i.files);
+  const stillUsed = new Set(others.flatMap((f) => [f.path, f.sha256]));
+  // By path in the LXD products; by sha256 in the others (MAAS names the root otherwise, image-ids items have no path).
+  const gone = new Set(target.files.flatMap((f) => [f.path, f.sha256]).filter((p) => !stillUsed.has(p)));
   const documents: FeedDocument[] = [];
   for (const [path, doc] of old.products) {
     const entry = isObj(old.index?.json.index) ? Object.entries(old.index.json.index).find(([, e]) => isObj(e) && e.path === path) : undefined;
@@ -162,7 +164,7 @@ function without(doc: Obj, gone: ReadonlySet<string>, fingerprint: string): Obj 
       if (!isObj(v) || !isObj(v.items)) continue;
       const items = Object.fromEntries(
         Object.entries(v.items)
-          .filter(([, i]) => !(isObj(i) && typeof i.path === 'string' && gone.has(i.path)))
+          .filter(([, i]) => !(isObj(i) && ((typeof i.path === 'string' && gone.has(i.path)) || (typeof i.sha256 === 'string' && gone.has(i.sha256)))))
           .map(([k, i]) => [
             k,
             isObj(i) ? Object.fromEntries(Object.entries(i).filter(([f, value]) => !(f.startsWith('combined_') && value === fingerprint))) : i,

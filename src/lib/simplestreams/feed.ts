@@ -4,7 +4,7 @@
  * "How store images become simplestreams products"), with its files named as they will be in a
  * tree. The flavours (flavors/) turn the same FeedImages into LXD, OpenStack or MAAS documents.
  */
-import type {PayloadKind} from '../archive/detect.js';
+import type {Compression, PayloadKind} from '../archive/detect.js';
 import type {FileRole, ImageView, InstanceType} from '../image/types.js';
 import {isUnset} from '../time.js';
 
@@ -12,6 +12,8 @@ import {isUnset} from '../time.js';
 export interface FeedFile {
   role: FileRole;
   kind: PayloadKind;
+  /** How the bytes are compressed, when known: MAAS names a root tarball's item by it. */
+  compression?: Compression;
   /** Its name in the tree, the last segment of its path (`lxd.tar.xz`, `root.squashfs`, `disk.qcow2`…). */
   name: string;
   size: number;
@@ -129,6 +131,7 @@ function describe(view: ImageView, filePath: (fp: string, role: FileRole) => str
     files: view.files.map((f) => ({
       role: f.role,
       kind: f.kind,
+      compression: f.compression,
       name: '',
       size: f.size,
       sha256: f.sha256 ?? '',

@@ -11,6 +11,7 @@ import {ensureDigests} from '../store/digests.js';
 import type {Store} from '../store/store.js';
 import {streamsDate} from './canonical.js';
 import {feedImages, newestUpload, treePath, type FeedImage} from './feed.js';
+import type {FeedDocument} from './flavors/flavor.js';
 import {documentText, flavorsNamed, renderFeed, type Refusal, type RenderedFeed} from './render.js';
 import {INDEX, readTree, treeItems, writeTree, type TreeChange, type TreeDocument, type TreeFile} from './tree.js';
 
@@ -61,16 +62,27 @@ export async function exportStore(store: Store, blobs: BlobStore, opts: ExportOp
   );
 }
 
+/**
+ * The files the documents name, each at every path an item gives it (a flavour may name the same
+ * bytes otherwise: MAAS finds a root tarball by its file name), and only those: an image every
+ * flavour refused has none in the tree.
+ */
+export function namedFiles(documents: readonly FeedDocument[], images: readonly FeedImage[]): TreeFile[] {
+  const bySha = new Map<string, FeedImage['files'][number]>(images.flatMap((image) => image.files.map((f) => [`${f.sha256}/${f.size}`, f])));
+  const files = new Map<string, TreeFile>();
+  for (const item of documents.flatMap((d) => treeItems(d.doc))) {
+    const f = bySha.get(`${item.sha256}/${item.size}`);
+    if (f && !files.has(item.path)) files.set(item.path, {key: item.path, size: f.size, sha256: f.sha256, source: f.source});
+  }
+  return [...files.values()];
+}
+
 /** Render these images in the chosen flavours and bring the tree to exactly that. */
 export async function writeImages(blobs: BlobStore, images: FeedImage[], opts: TreeWriteOptions): Promise<TreeResult> {
   const flavors = flavorsNamed(opts.flavors ?? ['lxd']);
   const feed = renderFeed(images, flavors, {updated: streamsDate(newestUpload(images)), pathOf: treePath});
   const documents: TreeDocument[] = feed.documents.map((d) => ({path: d.path, text: documentText(d.doc), json: d.doc}));
-  // Only the files some document names: an image every flavour refused has none in the tree.
-  const named = new Set(feed.documents.flatMap((d) => treeItems(d.doc).map((i) => i.path)));
-  const files: TreeFile[] = images.flatMap((image) =>
-    image.files.map((f) => ({key: treePath(image, f), size: f.size, sha256: f.sha256, source: f.source})).filter((f) => named.has(f.key)),
-  );
+  const files = namedFiles(feed.documents, images);
   const extras = opts.html ? [{path: 'index.html', text: opts.html(images, feed)}] : [];
   const old = await readTree(blobs);
   const change = await writeTree(blobs, old, {files, documents, index: {path: INDEX, text: documentText(feed.index)}, extras}, opts);

@@ -7,11 +7,13 @@ import {canonicalJson} from './canonical.js';
 import type {FeedImage} from './feed.js';
 import type {FeedDocument, Flavor, FlavorContext} from './flavors/flavor.js';
 import {lxdFlavor} from './flavors/lxd.js';
+import {maasFlavor} from './flavors/maas.js';
+import {openstackFlavor} from './flavors/openstack.js';
 
 export type {FeedDocument, Flavor, FlavorContext} from './flavors/flavor.js';
 
 /** Every flavour img writes, by its --flavor name. */
-export const FLAVORS: ReadonlyMap<string, Flavor> = new Map([lxdFlavor].map((f) => [f.name, f]));
+export const FLAVORS: ReadonlyMap<string, Flavor> = new Map([lxdFlavor, openstackFlavor, maasFlavor].map((f) => [f.name, f]));
 
 export function flavorsNamed(names: readonly string[]): Flavor[] {
   return [...new Set(names)].map((name) => {
