@@ -28,7 +28,15 @@ export function pageImage(s: StreamImage, releaseTitle?: string): FeedImage {
     created_at: s.created_at,
     uploaded_at: s.uploaded_at,
     expires_at: s.expires_at,
-    files: s.files.map((f) => ({role: f.role, kind: 'tar', name: basename(f.path), size: f.size, sha256: f.sha256, source: f.path})),
+    // img's content-addressed names (`<sha256>.lxd.tar.xz`) show as what the file is.
+    files: s.files.map((f) => ({
+      role: f.role,
+      kind: 'tar',
+      name: basename(f.path).replace(/^[0-9a-f]{64}\./, ''),
+      size: f.size,
+      sha256: f.sha256,
+      source: f.path,
+    })),
   };
 }
 

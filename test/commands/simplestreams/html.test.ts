@@ -41,7 +41,7 @@ describe('img simplestreams … --html', () => {
       assert.ok(!/<script/i.test(page));
       const links = assertLinksResolve(dir);
       // Both images' files, and the feed's index.
-      assert.ok(links.some((l) => l.endsWith('/root.squashfs')) && links.some((l) => l.endsWith('/lxd_combined.tar.gz')));
+      assert.ok(links.some((l) => l.endsWith('.root.squashfs')) && links.some((l) => l.endsWith('.lxd_combined.tar.gz')));
       assert.ok(links.includes('streams/v1/index.json'));
       const again = s.run(['simplestreams', 'export', dir, '--html', '--format', 'json']);
       assert.equal(again.code, 0, again.stderr);

@@ -1,7 +1,6 @@
 // FeedImages for the page tests: a split container, a VM of the same product, an older version,
 // and a unified image of a second product whose metadata is hostile.
 import type {FeedFile, FeedImage} from '../../../src/lib/simplestreams/feed.js';
-import {treePath} from '../../../src/lib/simplestreams/feed.js';
 
 export const HOSTILE = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
 
@@ -74,5 +73,11 @@ export function sampleImages(): FeedImage[] {
   ];
 }
 
-/** Where a tree would put each file (as export does). */
-export const inTree = (image: FeedImage, f: FeedFile): string => treePath(image, f);
+/**
+ * A tree path of several segments (images.linuxcontainers.org's layout; img's own trees are flat,
+ * feed.ts treePath), so the page's per-segment encoding is what is tested.
+ */
+export function inTree(image: FeedImage, f: FeedFile): string {
+  const [os, release, arch, variant] = image.product.split(':') as [string, string, string, string];
+  return `images/${os}/${release}/${arch}/${variant}/${image.version}/${f.name}`;
+}
