@@ -24,7 +24,7 @@ Every file is downloaded at the path the source gives it, checked by size and sh
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(SimplestreamsMirror);
     const words = argv as string[];
-    const [{remoteLocation, readFeedAt}, {remoteAndFilters}, {mirrorFeed}, {openBlobStore}, {imgHome}, {UsageError}, {formatBytes}, cfg] = await Promise.all([
+    const [{remoteLocation, readFeedAt}, {parseRef}, {mirrorFeed}, {openBlobStore}, {imgHome}, {UsageError}, {formatBytes}, cfg] = await Promise.all([
       import('../../cli/feed-location.js'),
       import('../../lib/remotes/ref.js'),
       import('../../lib/simplestreams/mirror.js'),
@@ -39,7 +39,9 @@ Every file is downloaded at the path the source gives it, checked by size and sh
     const [first, ...rest] = words.slice(0, -1) as [string, ...string[]];
     const url = /^https?:\/\//i.test(first);
     if (!url && !first.includes(':')) throw new UsageError(`${first}: name the remote to mirror from as <remote>: (e.g. images:)`);
-    const {remote, filters} = url ? {remote: first, filters: rest} : remoteAndFilters([first, ...rest]);
+    // The first word always names the remote here, so `feed:os=Alpine` is the remote feed and a filter.
+    const ref = parseRef(first);
+    const {remote, filters} = url ? {remote: first, filters: rest} : {remote: ref.remote, filters: ref.name === '' ? rest : [ref.name, ...rest]};
     const home = imgHome();
     const feed = await readFeedAt(remoteLocation(remote, cfg), cfg, {home, maxAgeMs: 0, onWarning: (w) => this.warning(w)});
     const progress = this.progress('Mirroring');
