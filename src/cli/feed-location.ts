@@ -5,6 +5,7 @@
 import {join} from 'node:path';
 import type {ImgConfig} from '../lib/config/config.js';
 import {UsageError, UserError} from '../lib/errors.js';
+import {parseRef} from '../lib/remotes/ref.js';
 import type {Feed} from '../lib/simplestreams/read-feed.js';
 import type {Warning} from '../lib/warn.js';
 
@@ -19,6 +20,20 @@ export function remoteLocation(remote: string, cfg: ImgConfig): {url: string; ke
   if (!r) throw new UserError(`The remote "${remote}" doesn't exist`, {code: 'RemoteNotFound'});
   if (r.protocol !== 'simplestreams' || !r.url) throw new UsageError(`The remote "${remote}" speaks ${r.protocol}, not simplestreams`);
   return {url: r.url, ...(r.keyring ? {keyring: r.keyring} : {})};
+}
+
+/**
+ * mirror's words: `<remote>:[<filter>]` or a URL, more filters, the tree's directory last. The
+ * first word always names the remote, so `feed:os=Alpine` is remote feed and filter os=Alpine.
+ */
+export function mirrorArgs(words: readonly string[]): {remote: string; filters: string[]; dir: string} {
+  if (words.length < 2) throw new UsageError('give the source (<remote>:[<filter>] or a URL) and the directory of the tree');
+  const [first, ...rest] = words.slice(0, -1) as [string, ...string[]];
+  const dir = words.at(-1)!;
+  if (isUrl(first)) return {remote: first, filters: rest, dir};
+  if (!first.includes(':')) throw new UsageError(`${first}: name the remote to mirror from as <remote>: (e.g. images:)`);
+  const {remote, name} = parseRef(first);
+  return {remote, filters: name === '' ? rest : [name, ...rest], dir};
 }
 
 /** A URL, `name:` of a configured remote, or else a directory. */

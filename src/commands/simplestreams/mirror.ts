@@ -23,25 +23,15 @@ Every file is downloaded at the path the source gives it, checked by size and sh
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(SimplestreamsMirror);
-    const words = argv as string[];
-    const [{remoteLocation, readFeedAt}, {parseRef}, {mirrorFeed}, {openBlobStore}, {imgHome}, {UsageError}, {formatBytes}, cfg] = await Promise.all([
+    const [{remoteLocation, mirrorArgs, readFeedAt}, {mirrorFeed}, {openBlobStore}, {imgHome}, {describeMirror}, cfg] = await Promise.all([
       import('../../cli/feed-location.js'),
-      import('../../lib/remotes/ref.js'),
       import('../../lib/simplestreams/mirror.js'),
       import('../../lib/storage/index.js'),
       import('../../lib/store/paths.js'),
-      import('../../lib/errors.js'),
-      import('../../render/progress.js'),
+      import('../../render/simplestreams-tree.js'),
       this.openConfig(),
     ]);
-    if (words.length < 2) throw new UsageError('give the source (<remote>:[<filter>] or a URL) and the directory of the tree');
-    const dir = words.at(-1)!;
-    const [first, ...rest] = words.slice(0, -1) as [string, ...string[]];
-    const url = /^https?:\/\//i.test(first);
-    if (!url && !first.includes(':')) throw new UsageError(`${first}: name the remote to mirror from as <remote>: (e.g. images:)`);
-    // The first word always names the remote here, so `feed:os=Alpine` is the remote feed and a filter.
-    const ref = parseRef(first);
-    const {remote, filters} = url ? {remote: first, filters: rest} : {remote: ref.remote, filters: ref.name === '' ? rest : [ref.name, ...rest]};
+    const {remote, filters, dir} = mirrorArgs(argv as string[]);
     const home = imgHome();
     const feed = await readFeedAt(remoteLocation(remote, cfg), cfg, {home, maxAgeMs: 0, onWarning: (w) => this.warning(w)});
     const progress = this.progress('Mirroring');
@@ -53,17 +43,7 @@ Every file is downloaded at the path the source gives it, checked by size and sh
       workDir: join(home, 'tmp', 'mirror'),
     });
     progress.clear();
-    if (flags.format === 'json') return this.outJson(result);
-    const dry = flags['dry-run'];
-    const bytes = result.fetched.reduce((n, f) => n + f.size, 0);
-    const {written, removed, kept} = result.change;
-    const products = new Set(result.versions.map((v) => `${v.contentId}\0${v.product}`)).size;
-    this.out(
-      [
-        ...(dry ? result.fetched.map((f) => `would fetch ${f.path} (${formatBytes(f.size)})`) : []),
-        ...(dry ? removed.map((k) => `would remove ${k}`) : []),
-        `${result.versions.length} version(s) of ${products} product(s): ${dry ? 'would fetch' : 'fetched'} ${result.fetched.length} file(s) (${formatBytes(bytes)}), kept ${kept}, ${dry ? 'would write' : 'wrote'} ${written.length}, ${dry ? 'would remove' : 'removed'} ${removed.length}`,
-      ].join('\n'),
-    );
+    if (flags.format === 'json') this.outJson(result);
+    else this.out(describeMirror(result, flags['dry-run']));
   }
 }

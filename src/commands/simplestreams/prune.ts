@@ -18,20 +18,16 @@ A signed tree stays signed only when pruned with --sign-key: its products change
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(SimplestreamsPrune);
-    const [{pruneTree}, {openBlobStore}] = await Promise.all([import('../../lib/simplestreams/prune.js'), import('../../lib/storage/index.js')]);
+    const [{pruneTree}, {openBlobStore}, {describePrune}] = await Promise.all([
+      import('../../lib/simplestreams/prune.js'),
+      import('../../lib/storage/index.js'),
+      import('../../render/simplestreams-tree.js'),
+    ]);
     const progress = this.progress('Pruning');
     const opts = await treeOptions(flags, progress);
     const result = await pruneTree(openBlobStore(args.dir), {...opts, retain: flags.retain});
     progress.clear();
-    if (flags.format === 'json') return this.outJson(result);
-    const would = flags['dry-run'] ? 'would remove' : 'removed';
-    const {written, removed} = result.change;
-    this.out(
-      [
-        ...result.versions.map((v) => `${would} version ${v.product} ${v.version}`),
-        ...[...removed, ...result.orphans].map((k) => `${would} ${k}`),
-        `${result.versions.length} version(s), ${removed.length + result.orphans.length} file(s) (${result.orphans.length} orphaned) ${would}; ${flags['dry-run'] ? 'would write' : 'wrote'} ${written.length}`,
-      ].join('\n'),
-    );
+    if (flags.format === 'json') this.outJson(result);
+    else this.out(describePrune(result, flags['dry-run']));
   }
 }
