@@ -5,9 +5,9 @@ import {describe, it} from 'node:test';
 import {pruneTree} from '../../../src/lib/simplestreams/prune.js';
 import {verifyTree} from '../../../src/lib/simplestreams/verify.js';
 import {INDEX} from '../../../src/lib/simplestreams/tree.js';
-import {LocalDirBlobStore, type BlobStore} from '../../../src/lib/storage/index.js';
+import {LocalDirBlobStore} from '../../../src/lib/storage/index.js';
 import {tempDir} from '../../helpers/tmp.js';
-import {realFeedTree, snapshot, syntheticTree} from './synthetic-tree.js';
+import {realFeedTree, recording, snapshot, syntheticTree} from './synthetic-tree.js';
 
 const VERSIONS = ['20240101_0000', '20240102_0000', '20240103_0000', '20240104_0000', '20240105_0000'];
 
@@ -28,19 +28,6 @@ const versionsIn = (dir: string): Record<string, string[]> => {
   const doc = JSON.parse(readFileSync(join(dir, 'streams/v1/images.json'), 'utf8')) as {products: Record<string, {versions: object}>};
   return Object.fromEntries(Object.entries(doc.products).map(([name, p]) => [name, Object.keys(p.versions).sort()]));
 };
-
-/** A BlobStore that records the order of writes and deletes. */
-function recording(inner: BlobStore): {blobs: BlobStore; log: string[]} {
-  const log: string[] = [];
-  const blobs: BlobStore = {
-    put: (key, data, opts) => (log.push(`put ${key}`), inner.put(key, data, opts)),
-    get: (key, range) => inner.get(key, range),
-    stat: (key) => inner.stat(key),
-    list: (prefix) => inner.list(prefix),
-    delete: (key) => (log.push(`delete ${key}`), inner.delete(key)),
-  };
-  return {blobs, log};
-}
 
 describe('simplestreams prune', () => {
   it('--retain N keeps the newest version and N older ones, deletes their files after the products, then orphans', async () => {

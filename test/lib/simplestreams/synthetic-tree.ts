@@ -5,6 +5,7 @@ import {createHash} from 'node:crypto';
 import {cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, relative} from 'node:path';
 import {canonicalJson} from '../../../src/lib/simplestreams/canonical.js';
+import type {BlobStore} from '../../../src/lib/storage/index.js';
 
 export const REAL_FEEDS = '/work/shared/fixtures/real-feeds';
 
@@ -103,4 +104,17 @@ export function snapshot(dir: string): Map<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** A BlobStore that records the order of writes and deletes. */
+export function recording(inner: BlobStore): {blobs: BlobStore; log: string[]} {
+  const log: string[] = [];
+  const blobs: BlobStore = {
+    put: (key, data, opts) => (log.push(`put ${key}`), inner.put(key, data, opts)),
+    get: (key, range) => inner.get(key, range),
+    stat: (key) => inner.stat(key),
+    list: (prefix) => inner.list(prefix),
+    delete: (key) => (log.push(`delete ${key}`), inner.delete(key)),
+  };
+  return {blobs, log};
 }
