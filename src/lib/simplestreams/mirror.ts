@@ -122,6 +122,9 @@ function filesOf(items: readonly TreeItem[]): Map<string, {size: number; sha256:
     const where = `${i.product} ${i.version} ${i.item} (${i.path})`;
     if (i.size === undefined || i.sha256 === undefined || !/^[0-9a-f]{64}$/.test(i.sha256))
       throw new UserError(`${where}: the feed gives no ${i.size === undefined ? 'size' : 'sha256'}, so it cannot be mirrored verified`, {code: 'InvalidFeed'});
+    // The tree's own documents are written by the mirror, never taken from an item.
+    if (i.path.startsWith('streams/') || i.path === 'index.html')
+      throw new UserError(`${where}: an item may not be one of the tree's documents`, {code: 'InvalidFeed'});
     const seen = files.get(i.path);
     if (seen && (seen.size !== i.size || seen.sha256 !== i.sha256))
       throw new UserError(`${where}: another item names the same file with another size or sha256`, {code: 'InvalidFeed'});
