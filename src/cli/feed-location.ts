@@ -7,7 +7,7 @@ import type {ImgConfig} from '../lib/config/config.js';
 import {UsageError, UserError} from '../lib/errors.js';
 import {parseRef} from '../lib/remotes/ref.js';
 import type {Feed} from '../lib/simplestreams/read-feed.js';
-import type {Warning} from '../lib/warn.js';
+import {warnOrFail, type Warning} from '../lib/warn.js';
 
 export type FeedLocation = {url: string; keyring?: string} | {dir: string};
 
@@ -52,6 +52,10 @@ export async function readFeedAt(loc: FeedLocation, cfg: ImgConfig, opts: {home:
     const state = await readTree(openBlobStore(loc.dir));
     if (!state.index) throw new UserError(`${loc.dir}: no simplestreams tree here (${INDEX} is missing)`, {code: 'FileNotFound'});
     return feeds.treeFeed(state, loc.dir);
+  }
+  // As for a remote's images: a keyring authenticates what a plain-http feed says, and the hashes in it its files.
+  if (/^http:\/\//i.test(loc.url) && !loc.keyring) {
+    warnOrFail(opts, 'PlainHttp', `${loc.url} is reached over plain http: nothing proves what it sends comes from that server unchanged`);
   }
   const {ResponseCache} = await import('../lib/http/cache.js');
   const cache = new ResponseCache(join(opts.home, 'cache', 'http'), {

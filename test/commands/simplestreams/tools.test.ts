@@ -84,6 +84,7 @@ describe('img simplestreams list | verify | prune | mirror', () => {
     const url = await imgAsync(['simplestreams', 'list', server.url, '--format', 'json'], {home});
     assert.equal(url.code, 0, url.stderr);
     assert.deepEqual(JSON.parse(url.stdout), rows);
+    assert.match(url.stderr, /^Warning: http:\/\/127\.0\.0\.1:\d+ is reached over plain http/m);
     const remote = await imgAsync(['simplestreams', 'list', 'feed:'], {home});
     assert.equal(remote.code, 0, remote.stderr);
     assert.match(remote.stdout, /\| debian:12:arm64:default +\| 20240102_0000 \| images +\| image-downloads \| lxd\.tar\.xz, squashfs \|/);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {cpSync, readFileSync, writeFileSync} from 'node:fs';
+import {cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {ResponseCache} from '../../../src/lib/http/cache.js';
@@ -12,7 +12,7 @@ import {LocalDirBlobStore} from '../../../src/lib/storage/index.js';
 import {makeGpgKey} from '../../helpers/gpg.js';
 import {StaticServer} from '../../helpers/https.js';
 import {tempDir} from '../../helpers/tmp.js';
-import {minimalExample, realFeedTree, snapshot, syntheticTree} from './synthetic-tree.js';
+import {minimalExample, realFeedTree, snapshot, syntheticTree, writeStreams} from './synthetic-tree.js';
 
 const VERSIONS = ['20240101_0000', '20240102_0000', '20240103_0000'];
 
@@ -48,6 +48,28 @@ describe('simplestreams mirror', () => {
     const mirrored = parseProducts(JSON.parse(readFileSync(join(dir, 'streams/v1/images.json'), 'utf8')));
     const original = parseProducts(JSON.parse(readFileSync(join(source, 'streams/v1/images.json'), 'utf8')));
     assert.deepEqual(mirrored.images, original.images);
+    // The downloads went into the tree: none is left behind.
+    assert.deepEqual(readdirSync(join(work, 'partials')), []);
+  });
+
+  it('refuses an item that would overwrite one of the tree documents', async () => {
+    const evil = tempDir();
+    const doc = syntheticTree(evil, [{os: 'Alpine', release: '3.19', arch: 'amd64', versions: VERSIONS.slice(0, 1)}]);
+    const items = Object.values(doc.products as Record<string, {versions: Record<string, {items: Record<string, {path: string}>}>}>)[0]!.versions[VERSIONS[0]!]!
+      .items;
+    items['root.squashfs']!.path = 'streams/v1/index.json';
+    writeStreams(evil, doc);
+    const s = await StaticServer.start(evil);
+    try {
+      const dir = tempDir();
+      await assert.rejects(
+        mirrorFeed(await readRemoteFeed(s.url, {cache: cache()}), new LocalDirBlobStore(dir), {workDir: join(work, 'partials')}),
+        (e: Error & {code?: string}) => e.code === 'InvalidFeed' && e.message.includes("one of the tree's documents"),
+      );
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      await s.stop();
+    }
   });
 
   it('--max N keeps the newest N versions of each product; filters pick images', async () => {
