@@ -6,13 +6,14 @@ import {exportStore} from '../../../src/lib/simplestreams/from-store.js';
 import {addImage, removeImage} from '../../../src/lib/simplestreams/edit.js';
 import {parseProducts} from '../../../src/lib/simplestreams/products.js';
 import {loadSigner} from '../../../src/lib/sign/signer.js';
-import {LocalDirBlobStore, type BlobStore} from '../../../src/lib/storage/index.js';
+import {LocalDirBlobStore} from '../../../src/lib/storage/index.js';
 import {importImage} from '../../../src/lib/store/import.js';
 import {Store} from '../../../src/lib/store/store.js';
 import {gpgv, makeGpgKey, type GpgKey} from '../../helpers/gpg.js';
 import {sampleFiles, type SampleFiles} from '../../helpers/sample-store.js';
 import {codeOf, tinyImage} from '../../helpers/store.js';
 import {tempDir} from '../../helpers/tmp.js';
+import {recording} from './synthetic-tree.js';
 
 /** Every file of a tree with its bytes and mtime: what "changes no byte" is checked against. */
 function snapshot(dir: string): Map<string, {text: string; mtime: number}> {
@@ -27,19 +28,6 @@ function snapshot(dir: string): Map<string, {text: string; mtime: number}> {
   };
   walk(dir);
   return out;
-}
-
-/** A BlobStore that records the order of writes and deletes. */
-function recording(inner: BlobStore): {blobs: BlobStore; log: string[]} {
-  const log: string[] = [];
-  const blobs: BlobStore = {
-    put: (key, data, opts) => (log.push(`put ${key}`), inner.put(key, data, opts)),
-    get: (key, range) => inner.get(key, range),
-    stat: (key) => inner.stat(key),
-    list: (prefix) => inner.list(prefix),
-    delete: (key) => (log.push(`delete ${key}`), inner.delete(key)),
-  };
-  return {blobs, log};
 }
 
 describe('simplestreams export from the store', () => {

@@ -4,10 +4,12 @@
 import {createHash} from 'node:crypto';
 import {cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, relative} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import {canonicalJson} from '../../../src/lib/simplestreams/canonical.js';
 import type {BlobStore} from '../../../src/lib/storage/index.js';
 
-export const REAL_FEEDS = '/work/shared/fixtures/real-feeds';
+/** The real feeds copied into the project (test/fixtures/feeds/ORIGIN.md says from where). */
+export const REAL_FEEDS = fileURLToPath(new URL('../../fixtures/feeds', import.meta.url));
 
 export interface SyntheticProduct {
   os: string;
