@@ -38,10 +38,7 @@ const TRUSTED_ONLY = new Set([
   'warnings',
 ]);
 
-type Endpoint =
-  | {kind: 'root' | 'server' | 'images' | 'aliases' | 'trusted'}
-  | {kind: 'alias'; name: string}
-  | {kind: 'image' | 'export'; ref: string};
+type Endpoint = {kind: 'root' | 'server' | 'images' | 'aliases' | 'trusted'} | {kind: 'alias'; name: string} | {kind: 'image' | 'export'; ref: string};
 
 function endpointOf(path: string): Endpoint | undefined {
   if (path === '/') return {kind: 'root'};
@@ -122,7 +119,10 @@ function listImages(r: ServeRequest): void {
   }
   const {objects, urls} = imagesOf(r.catalog);
   const kept = objects.flatMap((o, i) => (matchFilter(o, clauses) ? [i] : []));
-  sync(r, kept.map((i) => (recursive(r) ? objects[i] : urls[i])));
+  sync(
+    r,
+    kept.map((i) => (recursive(r) ? objects[i] : urls[i])),
+  );
 }
 
 /** A fingerprint or a prefix of one, in any case (LXD looks prefixes up case-insensitively). */
