@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   ConfigDamaged: {exit: 1, summary: "img's config file cannot be read"},
   // simplestreams trees and img serve
   NotExpressible: {exit: 1, summary: 'an image cannot be written in the chosen simplestreams flavour (the message says why)'},
+  AddressUnavailable: {exit: 1, summary: 'img serve cannot listen on that address (in use, or not one of this host)'},
   // object and directory storage
   BlobNotFound: {exit: 1, summary: 'no object under that key'},
   InvalidBlobKey: {exit: 1, summary: 'an object key is empty, absolute, has ".", ".." or reserved segments, or cannot be a path in that store'},
