@@ -115,7 +115,16 @@ before(async () => {
   const vm = img(['image', 'import', join(work, 'meta.tar.xz'), join(work, 'disk.qcow2'), '--public', '--alias', 'tiny-vm'], {home});
   assert.equal(vm.code, 0, vm.stderr);
   fp.vm = sha256(readFileSync(join(work, 'meta.tar.xz')), readFileSync(join(work, 'disk.qcow2')));
+  const slash = img(['image', 'alias', 'create', 'tiny/slash', fp.uni], {home});
+  assert.equal(slash.code, 0, slash.stderr);
 });
+
+/**
+ * LXD's clients send an alias's "/" encoded (Go's url.PathEscape: `/1.0/images/aliases/tiny%2Fslash`),
+ * and LXD answers it; img serve refuses every encoded "/" with 400 before any route sees it
+ * (request-path.ts), so neither lxc nor img copies such an alias from it yet.
+ */
+const SLASH_TODO = 'img serve refuses an encoded "/" (request-path.ts), which LXD clients send for an alias such as ubuntu/22.04';
 
 describe('img serve as an LXD server: img’s own client and raw HTTP', () => {
   let serve: Serving;
@@ -145,6 +154,12 @@ describe('img serve as an LXD server: img’s own client and raw HTTP', () => {
       assert.equal(fingerprintIn(r.stdout + r.stderr), fp[key]);
     });
   }
+
+  test('img image copy lp:tiny/slash (an alias with a slash)', {todo: SLASH_TODO}, async () => {
+    const r = await imgAsync(['image', 'copy', 'lp:tiny/slash', 'local:'], {home: client});
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fingerprintIn(r.stdout + r.stderr), fp.uni);
+  });
 
   test('img image copy of the private image: not found, by alias, fingerprint or prefix', async () => {
     for (const name of ['tiny-private', fp.priv, fp.priv.slice(0, 12)]) {
@@ -278,6 +293,12 @@ describe('LXD 5.0.2 copies from img serve over simplestreams and the LXD protoco
       }
     });
   }
+
+  test('lxc image copy lp:tiny/slash (an alias with a slash)', {todo: SLASH_TODO}, async () => {
+    const r = await lxc(['image', 'copy', 'lp:tiny/slash', 'local:', '--alias', 'lp-slash']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await localFingerprint('lp-slash'), fp.uni);
+  });
 
   test('lxc image info and a filtered lxc image list (the filter goes to the server: api_filtering)', async () => {
     const info = await lxc(['image', 'info', 'lp:tiny-split']);
