@@ -24,10 +24,16 @@ const FP = {
   hidden: 'efea0b39c500dbb40f4977c8984dbc92eb79c6c2b785a8c19d51469aaf090ded',
 };
 const work = tempDir();
-const bytes = (seed: number, n: number) => Buffer.from(Array.from({length: n}, (_, i) => (i * 31 + seed) & 255));
+const bytes = (seed: number, n: number) => {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 255;
+  return b;
+};
+// Larger than what the loopback socket buffers, so that a client can leave in the middle of it.
+const BIG = 32 << 20;
 const FILES: Record<string, Partial<Record<FileRole, Buffer>>> = {
   [FP.uni]: {unified: bytes(1, 271)},
-  [FP.split]: {metadata: bytes(2, 400), rootfs: bytes(3, 300_000)},
+  [FP.split]: {metadata: bytes(2, 400), rootfs: bytes(3, BIG)},
   [FP.vm]: {metadata: bytes(4, 200), rootfs: bytes(5, 5000)},
   [FP.hidden]: {unified: bytes(6, 308)},
 };
@@ -52,7 +58,7 @@ const IMAGES: ImageView[] = [
   view({
     fingerprint: FP.split,
     public: true,
-    size: 300_400,
+    size: BIG + 400,
     filename: 'r.squashfs',
     properties: {os: 'sq', release: 'two words'},
     aliases: alias('pub/split'),
@@ -94,6 +100,7 @@ function catalogOf(all: ImageView[]): Catalog {
 
 const files: FileAnswer[] = [];
 let settled: Promise<boolean> | undefined;
+let served: {bytesWritten: number} | undefined;
 
 function fakeRequest(req: http.IncomingMessage, res: http.ServerResponse, catalog: Catalog): ServeRequest {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -125,6 +132,7 @@ describe('the LXD API route (lxdRoute)', () => {
   before(async () => {
     const catalog = catalogOf(IMAGES);
     server = http.createServer((req, res) => {
+      served = req.socket;
       settled = lxdRoute(fakeRequest(req, res, catalog));
       settled.then(
         (handled) => void (handled || res.writeHead(599).end()),
@@ -325,12 +333,20 @@ describe('the LXD API route (lxdRoute)', () => {
     });
   }
 
-  test('a client that leaves in the middle of a multipart export ends the answer (nothing more is read)', async () => {
-    const res = await fetch(`${base}/1.0/images/${FP.split}/export`);
-    const reader = res.body!.getReader();
-    await reader.read();
-    await reader.cancel();
+  test('a client that leaves in the middle of a multipart export ends the answer, short of the whole', async () => {
+    // A connection of its own, so that the bytes written on it are this answer's.
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get(`${base}/1.0/images/${FP.split}/export`, {agent: false}, (res) => {
+          res.once('data', () => {
+            res.destroy();
+            resolve();
+          });
+        })
+        .on('error', reject);
+    });
     assert.equal(await settled, true);
+    assert.ok(served !== undefined && served.bytesWritten < BIG, `${served?.bytesWritten} of ${BIG} bytes were written`);
   });
 
   test('writes are "not authorized", trusted-only endpoints too; unknown paths are "not found"', async () => {
