@@ -15,7 +15,7 @@ import type {AliasEntry, ImageView} from '../image/types.js';
 import {sendExport} from './lxd-export.js';
 import {LXD_API_EXTENSIONS} from './lxd-extensions.js';
 import {FilterError, matchFilter, parseFilter} from './lxd-filter.js';
-import {aliasEtag, aliasObject, type AliasObject, errorBody, imageEtag, imageObject, syncBody} from './lxd-json.js';
+import {aliasEtag, aliasObject, type AliasObject, errorBody, imageObject, syncBody} from './lxd-json.js';
 import type {Catalog, Route, ServeRequest} from './types.js';
 
 /** LXD endpoints an untrusted client is refused (403), rather than told they do not exist (404). */
@@ -90,7 +90,7 @@ async function answer(r: ServeRequest, e: Exclude<Endpoint, {kind: 'trusted'}>):
       const image = findImage(r.catalog, e.ref);
       if (image === 'ambiguous') return fail(r, 500, 'More than one image matches');
       if (!image) return fail(r, 404, 'Image not found');
-      return e.kind === 'image' ? sync(r, imageObject(image), imageEtag(image)) : sendExport(r, image);
+      return e.kind === 'image' ? sync(r, imageObject(image)) : sendExport(r, image);
     }
   }
 }

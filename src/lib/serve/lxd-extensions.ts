@@ -12,7 +12,7 @@
  * without it lxc filters the whole list itself. So the list holds only what img implements here:
  */
 export const LXD_API_EXTENSIONS: readonly string[] = [
-  // ETags on image and alias objects, computed as LXD computes them (lxd-json.ts).
+  // ETags on image and alias objects (an alias's as LXD computes it: lxd-json.ts).
   'etag',
   // Image objects and aliases carry `type`; a VM's export has LXD's `rootfs.img` part.
   'image_types',

@@ -1,6 +1,6 @@
 /**
  * LXD's JSON, byte for byte (../shared/spec/lxd-images.md §5.1): the envelopes, the image and
- * alias objects in the field order LXD 5.0.2 writes them, and the ETags it derives from them.
+ * alias objects in the field order LXD 5.0.2 writes them, and the alias ETag as LXD derives it.
  * Go's encoder sorts map keys and escapes U+2028/U+2029 always; LXD's answers turn HTML escaping
  * off, while its ETags hash the default encoding (HTML escaping on).
  */
@@ -45,11 +45,6 @@ export function imageObject(view: ImageView): Record<string, unknown> {
   return object;
 }
 
-/** LXD's image ETag: sha256 of `[public, auto_update, properties]` as Go encodes it by default. */
-export function imageEtag(view: ImageView): string {
-  return `"${sha256(goJson([view.public, view.auto_update, goMap(view.properties)], true) + '\n')}"`;
-}
-
 export interface AliasObject {
   description: string;
   target: string;
@@ -61,7 +56,12 @@ export function aliasObject(name: string, description: string, image: ImageView)
   return {description, target: image.fingerprint, name, type: image.type};
 }
 
-/** LXD's alias ETag: sha256 of the alias object as Go encodes it by default. */
+/**
+ * LXD's alias ETag: sha256 of the alias object as Go encodes it by default. It covers the whole
+ * answer, so it is a true validator. (LXD's image ETag, of `[public, auto_update, properties]`
+ * only, is not: it stays when aliases change, and a 304 on it would keep a stale object. An image
+ * answer's ETag is its body's hash instead; LXD's clients only echo ETags back on writes.)
+ */
 export function aliasEtag(alias: AliasObject): string {
   return `"${sha256(goJson(alias, true) + '\n')}"`;
 }
