@@ -8,8 +8,11 @@
  * Where img differs from LXD, on purpose: HEAD is answered (LXD refuses HEAD to an untrusted
  * client with 403); `/1.0/images/aliases` lists the public aliases (LXD: 403 "not authorized");
  * `public` in `/1.0` is true (this server has only the public endpoints, which is what the field
- * says; LXD's own daemon says false); a private image's 404 is "Image not found", not LXD's
- * `Image "<fp>" not found`. Writes of any kind are 403 "not authorized", as LXD answers strangers.
+ * says; LXD's own daemon says false), so `lxc remote add` without `--public` makes it a public
+ * remote instead of asking for a trust password; an image object's ETag covers the whole object
+ * (lxd-json.ts); a private image's 404 is "Image not found", not LXD's
+ * `Image "<fp>" not found`. A write, should the server pass one on (server.ts answers them 405
+ * first), is 403 "not authorized", as LXD answers strangers.
  */
 import type {AliasEntry, ImageView} from '../image/types.js';
 import {sendExport} from './lxd-export.js';
@@ -40,15 +43,19 @@ const TRUSTED_ONLY = new Set([
 
 type Endpoint = {kind: 'root' | 'server' | 'images' | 'aliases' | 'trusted'} | {kind: 'alias'; name: string} | {kind: 'image' | 'export'; ref: string};
 
+const ALIAS_PREFIX = '/1.0/images/aliases/';
+
 function endpointOf(path: string): Endpoint | undefined {
   if (path === '/') return {kind: 'root'};
   if (path === '/1.0') return {kind: 'server'};
   if (path === '/1.0/images') return {kind: 'images'};
   if (path === '/1.0/images/aliases') return {kind: 'aliases'};
   // An alias name may hold slashes: the rest of the path is the name (%2F and / both work, as in LXD).
-  if (path.startsWith('/1.0/images/aliases/') && path.length > '/1.0/images/aliases/'.length) return {kind: 'alias', name: path.slice(20)};
+  if (path.startsWith(ALIAS_PREFIX) && path.length > ALIAS_PREFIX.length) return {kind: 'alias', name: path.slice(ALIAS_PREFIX.length)};
   const image = /^\/1\.0\/images\/([^/]+)(?:\/(export|secret|refresh))?$/.exec(path);
-  if (image) return image[2] === undefined ? {kind: 'image', ref: image[1]!} : image[2] === 'export' ? {kind: 'export', ref: image[1]!} : {kind: 'trusted'};
+  if (image?.[2] === undefined && image) return {kind: 'image', ref: image[1]!};
+  if (image?.[2] === 'export') return {kind: 'export', ref: image[1]!};
+  if (image) return {kind: 'trusted'};
   const first = /^\/1\.0\/([^/]+)/.exec(path)?.[1];
   return first !== undefined && TRUSTED_ONLY.has(first) ? {kind: 'trusted'} : undefined;
 }
