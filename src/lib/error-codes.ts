@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   // simplestreams trees and img serve
   NotExpressible: {exit: 1, summary: 'an image cannot be written in the chosen simplestreams flavour (the message says why)'},
   TreeMismatch: {exit: 1, summary: 'img simplestreams verify found files missing or differing from what the index says (one line each)'},
+  AddressUnavailable: {exit: 1, summary: 'img serve cannot listen on that address (in use, or not one of this host)'},
   // object and directory storage
   BlobNotFound: {exit: 1, summary: 'no object under that key'},
   InvalidBlobKey: {exit: 1, summary: 'an object key is empty, absolute, has ".", ".." or reserved segments, or cannot be a path in that store'},

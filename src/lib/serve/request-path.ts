@@ -1,0 +1,26 @@
+/**
+ * The path of a request as routes see it, decoded once here and refused when it could mean
+ * anything but itself: a `.` or `..` segment (plain or percent-encoded), an encoded `/` or `\`
+ * (which would let one segment hold two), a backslash, NUL or another control character, or
+ * bad percent-encoding. Routes then compare whole segments and never build a file path from one.
+ */
+
+export type ParsedTarget = {path: string; query: URLSearchParams} | {refused: string};
+
+export function parseTarget(target: string): ParsedTarget {
+  if (!target.startsWith('/')) return {refused: 'the request target is not a path'};
+  const q = target.indexOf('?');
+  const raw = q < 0 ? target : target.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+  if (/%(2f|5c|00)/i.test(raw)) return {refused: 'an encoded "/", "\\" or NUL in the path'};
+  let path: string;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    return {refused: 'bad percent-encoding in the path'};
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f\\]/.test(path)) return {refused: 'a control character or backslash in the path'};
+  if (path.split('/').some((s) => s === '.' || s === '..')) return {refused: 'a "." or ".." segment in the path'};
+  return {path, query};
+}
