@@ -17,7 +17,8 @@ export function pageRoute(opts: {title?: string} = {}): Route {
     if (cached?.key !== key) {
       const html = renderFeedHtml(r.catalog.feed, {
         ...(opts.title ? {title: opts.title} : {}),
-        pathOf: (image, file) => `/${filePathOf(image, file)}`,
+        // Relative: the page is at / (html.ts links only relative paths).
+        pathOf: (image, file) => filePathOf(image, file),
         remoteUrl: r.origin,
         generated: streamsDate(newestUpload(r.catalog.feed)),
       });

@@ -5,6 +5,8 @@
  * bad percent-encoding. Routes then compare whole segments and never build a file path from one.
  */
 
+const ALIAS_PREFIXES = ['/1.0/images/aliases/', '/img/'];
+
 export type ParsedTarget = {path: string; query: URLSearchParams} | {refused: string};
 
 export function parseTarget(target: string): ParsedTarget {
@@ -12,7 +14,10 @@ export function parseTarget(target: string): ParsedTarget {
   const q = target.indexOf('?');
   const raw = q < 0 ? target : target.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  if (/%(2f|5c|00)/i.test(raw)) return {refused: 'an encoded "/", "\\" or NUL in the path'};
+  // An alias name may hold "/" (ubuntu/22.04), which lxc and img send encoded: after these
+  // prefixes the rest is one name, looked up as such and never made a path.
+  const separators = ALIAS_PREFIXES.some((p) => raw.startsWith(p)) ? raw.replace(/%2f/gi, '') : raw;
+  if (/%(2f|5c|00)/i.test(separators)) return {refused: 'an encoded "/", "\\" or NUL in the path'};
   let path: string;
   try {
     path = decodeURIComponent(raw);
