@@ -119,7 +119,6 @@ before(async () => {
   assert.equal(slash.code, 0, slash.stderr);
 });
 
-
 describe('img serve as an LXD server: img’s own client and raw HTTP', () => {
   let serve: Serving;
   const client = join(work, 'client');
