@@ -117,8 +117,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     try {
       for (const route of opts.routes) if (await route(r)) return;
     } catch (err) {
-      // A store file gone between the catalog and the open (an image deleted meanwhile) is not found, not a bug.
-      if (res.headersSent || !(isUserError(err) || (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
+      // A store file gone between the catalog and the open (an image deleted meanwhile), or one that is a symlink
+      // (refused by O_NOFOLLOW: ELOOP), is not found, not a bug.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (res.headersSent || !(isUserError(err) || code === 'ENOENT' || code === 'ELOOP')) throw err;
     }
     if (!res.headersSent) sendPlain(req, res, 404, 'not found');
   };
