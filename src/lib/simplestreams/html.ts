@@ -10,6 +10,7 @@ export interface FeedHtmlOptions {
   remoteUrl?: string;
   remoteName?: string;
   generated: string;
+  indexPath?: string;
 }
 
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
