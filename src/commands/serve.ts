@@ -5,7 +5,7 @@ export default class Serve extends ImgCommand {
   static override summary = "Serve the store's public images over HTTP(S)";
   static override description = `One server for every client of the store: simplestreams (/streams/v1/index.json, images.json, .sjson and .json.gpg with --sign-key; files under /files/<fingerprint>/), the public part of the LXD REST API (/1.0…), direct-URL import (/img/<alias>) and a page for browsers at /. Only public images are listed or served; there is no authentication yet.
 
-With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without them plain HTTP (default 127.0.0.1:8080). One access-log line per request goes to stdout. SIGTERM or SIGINT stops accepting connections, lets downloads under way finish (up to 30 s) and exits 0.`;
+With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without them plain HTTP (default 127.0.0.1:8080). One access-log line per request goes to stdout. SIGTERM or SIGINT stops accepting connections, lets downloads under way finish (up to 30 s) and exits 0; a second signal stops at once.`;
   static override examples = [
     '<%= config.bin %> serve --tls-cert server.crt --tls-key server.key',
     '<%= config.bin %> serve --listen 0.0.0.0:8080 --sign-key signing.asc --passphrase-file pass.txt',

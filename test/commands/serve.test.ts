@@ -9,6 +9,7 @@ import net from 'node:net';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {fingerprintIn, img, imgAsync} from '../helpers/cli.js';
+import {gpgv, makeGpgKey} from '../helpers/gpg.js';
 import {makeTestCa, type TestCa} from '../helpers/https.js';
 import {sampleStore, type SampleStore} from '../helpers/sample-store.js';
 import {bigImage, startServe, type ServeChild} from '../helpers/serve.js';
@@ -75,6 +76,21 @@ describe('img serve', () => {
     const split = await imgAsync(['image', 'import', `${s.url}/img/split`], {home: other, env: {NODE_EXTRA_CA_CERTS: ca.caCert}});
     assert.notEqual(split.code, 0, 'a split image cannot go through a direct URL');
     assert.equal(await s.stop(), 0);
+  });
+
+  it('with --sign-key: signed documents gpgv accepts; a file that is no key is refused before listening', async () => {
+    const key = makeGpgKey(work);
+    writeFileSync(join(work, 'sign.asc'), key.secretArmored);
+    const s = await serve(['--sign-key', join(work, 'sign.asc')]);
+    for (const doc of ['index', 'images']) {
+      writeFileSync(join(work, `${doc}.sjson`), (await request(s.url, `/streams/v1/${doc}.sjson`)).body);
+      assert.ok(gpgv(key.publicBinary, join(work, `${doc}.sjson`)).ok, doc);
+    }
+    assert.equal(await s.stop(), 0);
+    const notKey = img(['serve', '--sign-key', join(work, 'direct.tar')], {home: sample.home});
+    assert.equal(notKey.code, 1, notKey.stderr);
+    assert.match(notKey.stderr, /^Error: /m);
+    assert.doesNotMatch(notKey.stdout, /Serving/);
   });
 
   it('answers from the store as other img processes change it', async () => {
