@@ -49,7 +49,7 @@ export function parseListen(text: string | undefined, fallback: ListenAddress): 
   if (text === undefined) return fallback;
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(text);
   const port = m?.[3] === undefined ? fallback.port : Number(m[3]);
-  if (!m || port > 65535) throw new UserError(`--listen ${text}: expected ADDR:PORT (e.g. 127.0.0.1:8443, [::1]:8443, :8080)`, {code: 'Usage'});
+  if (!m || text === '' || port > 65535) throw new UserError(`--listen ${text}: expected ADDR:PORT (e.g. 127.0.0.1:8443, [::1]:8443, :8080)`, {code: 'Usage'});
   return {host: m[1] ?? (m[2] || fallback.host), port};
 }
 
