@@ -103,6 +103,17 @@ describe('img serve', () => {
     assert.equal(sample.run(['image', 'delete', added]).code, 0);
     assert.ok(!(await products()).includes(added));
     assert.equal((await request(s.url, `/files/${added}/lxd_combined.tar.gz`, {method: 'HEAD'})).status, 404);
+    // img image edit rewrites the record inside the image's directory: the private image made public, then private again.
+    const edit = (pub: boolean) => {
+      const yaml = sample.run(['image', 'show', sample.unified]).stdout.replace(/^public: .*$/m, `public: ${pub}`);
+      assert.equal(sample.run(['image', 'edit', sample.unified], yaml).code, 0);
+    };
+    edit(true);
+    assert.equal((await request(s.url, '/img/tiny', {method: 'HEAD'})).headers['lxd-image-hash'], sample.unified);
+    assert.ok((await products()).includes(sample.unified));
+    edit(false);
+    assert.equal((await request(s.url, '/img/tiny', {method: 'HEAD'})).status, 404);
+    assert.ok(!(await products()).includes(sample.unified));
     assert.equal(await s.stop(), 0);
   });
 
