@@ -20,14 +20,15 @@ With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without 
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve);
-    const [{serveStore}, {formatAccess}] = await Promise.all([import('../lib/serve/start.js'), import('../lib/serve/access-log.js')]);
+    const [{serveStore}, {batchedLines, formatAccess}] = await Promise.all([import('../lib/serve/start.js'), import('../lib/serve/access-log.js')]);
+    const log = batchedLines((text) => process.stdout.write(text));
     const {server, tls, images} = await serveStore(await this.openStore(), {
       ...(flags.listen === undefined ? {} : {listen: flags.listen}),
       ...(flags['tls-cert'] === undefined ? {} : {tlsCert: flags['tls-cert']}),
       ...(flags['tls-key'] === undefined ? {} : {tlsKey: flags['tls-key']}),
       ...(flags['sign-key'] === undefined ? {} : {signKey: flags['sign-key']}),
       ...(flags['passphrase-file'] === undefined ? {} : {passphraseFile: flags['passphrase-file']}),
-      onAccess: (e) => this.out(formatAccess(e)),
+      onAccess: (e) => log(formatAccess(e)),
       onError: (err) => process.stderr.write(`Error answering a request: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
     });
     if (!tls) this.warning({code: 'PlainHttp', message: 'no --tls-cert: serving plain HTTP, unauthenticated and unencrypted'});
