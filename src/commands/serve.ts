@@ -5,7 +5,7 @@ export default class Serve extends ImgCommand {
   static override summary = "Serve the store's public images over HTTP(S)";
   static override description = `One server for every client of the store: simplestreams (/streams/v1/index.json, images.json, .sjson and .json.gpg with --sign-key; files under /files/<fingerprint>/), the public part of the LXD REST API (/1.0…), direct-URL import (/img/<alias>) and a page for browsers at /. Only public images are listed or served; there is no authentication yet.
 
-With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without them plain HTTP (default 127.0.0.1:8080). One access-log line per request goes to stdout. SIGTERM or SIGINT stops accepting connections, lets downloads under way finish (up to 30 s) and exits 0.`;
+With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without them plain HTTP (default 127.0.0.1:8080). One access-log line per request goes to stdout. SIGTERM or SIGINT stops accepting connections, lets downloads under way finish (up to 30 s) and exits 0; a second signal stops at once.`;
   static override examples = [
     '<%= config.bin %> serve --tls-cert server.crt --tls-key server.key',
     '<%= config.bin %> serve --listen 0.0.0.0:8080 --sign-key signing.asc --passphrase-file pass.txt',
@@ -20,11 +20,12 @@ With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without 
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve);
-    const [{serveStore}, {formatAccess}, {lxdRoute}] = await Promise.all([
+    const [{serveStore}, {batchedLines, formatAccess}, {lxdRoute}] = await Promise.all([
       import('../lib/serve/start.js'),
       import('../lib/serve/access-log.js'),
       import('../lib/serve/lxd-api.js'),
     ]);
+    const log = batchedLines((text) => process.stdout.write(text));
     const {server, tls, images} = await serveStore(await this.openStore(), {
       ...(flags.listen === undefined ? {} : {listen: flags.listen}),
       ...(flags['tls-cert'] === undefined ? {} : {tlsCert: flags['tls-cert']}),
@@ -32,7 +33,7 @@ With --tls-cert and --tls-key it speaks HTTPS (default 127.0.0.1:8443), without 
       ...(flags['sign-key'] === undefined ? {} : {signKey: flags['sign-key']}),
       ...(flags['passphrase-file'] === undefined ? {} : {passphraseFile: flags['passphrase-file']}),
       lxdApi: lxdRoute,
-      onAccess: (e) => this.out(formatAccess(e)),
+      onAccess: (e) => log(formatAccess(e)),
       onError: (err) => process.stderr.write(`Error answering a request: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
     });
     if (!tls) this.warning({code: 'PlainHttp', message: 'no --tls-cert: serving plain HTTP, unauthenticated and unencrypted'});

@@ -9,6 +9,7 @@ import net from 'node:net';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {fingerprintIn, img, imgAsync} from '../helpers/cli.js';
+import {gpgv, makeGpgKey} from '../helpers/gpg.js';
 import {makeTestCa, type TestCa} from '../helpers/https.js';
 import {sampleStore, type SampleStore} from '../helpers/sample-store.js';
 import {bigImage, startServe, type ServeChild} from '../helpers/serve.js';
@@ -77,6 +78,21 @@ describe('img serve', () => {
     assert.equal(await s.stop(), 0);
   });
 
+  it('with --sign-key: signed documents gpgv accepts; a file that is no key is refused before listening', async () => {
+    const key = makeGpgKey(work);
+    writeFileSync(join(work, 'sign.asc'), key.secretArmored);
+    const s = await serve(['--sign-key', join(work, 'sign.asc')]);
+    for (const doc of ['index', 'images']) {
+      writeFileSync(join(work, `${doc}.sjson`), (await request(s.url, `/streams/v1/${doc}.sjson`)).body);
+      assert.ok(gpgv(key.publicBinary, join(work, `${doc}.sjson`)).ok, doc);
+    }
+    assert.equal(await s.stop(), 0);
+    const notKey = img(['serve', '--sign-key', join(work, 'direct.tar')], {home: sample.home});
+    assert.equal(notKey.code, 1, notKey.stderr);
+    assert.match(notKey.stderr, /^Error: /m);
+    assert.doesNotMatch(notKey.stdout, /Serving/);
+  });
+
   it('answers from the store as other img processes change it', async () => {
     const s = await serve();
     const products = async () => (await request(s.url, '/streams/v1/images.json')).body.toString();
@@ -87,6 +103,17 @@ describe('img serve', () => {
     assert.equal(sample.run(['image', 'delete', added]).code, 0);
     assert.ok(!(await products()).includes(added));
     assert.equal((await request(s.url, `/files/${added}/lxd_combined.tar.gz`, {method: 'HEAD'})).status, 404);
+    // img image edit rewrites the record inside the image's directory: the private image made public, then private again.
+    const edit = (pub: boolean) => {
+      const yaml = sample.run(['image', 'show', sample.unified]).stdout.replace(/^public: .*$/m, `public: ${pub}`);
+      assert.equal(sample.run(['image', 'edit', sample.unified], yaml).code, 0);
+    };
+    edit(true);
+    assert.equal((await request(s.url, '/img/tiny', {method: 'HEAD'})).headers['lxd-image-hash'], sample.unified);
+    assert.ok((await products()).includes(sample.unified));
+    edit(false);
+    assert.equal((await request(s.url, '/img/tiny', {method: 'HEAD'})).status, 404);
+    assert.ok(!(await products()).includes(sample.unified));
     assert.equal(await s.stop(), 0);
   });
 

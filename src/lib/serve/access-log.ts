@@ -30,3 +30,18 @@ export function formatAccess(e: AccessEntry): string {
   const method = /^[A-Z]{1,16}$/.test(e.method) ? e.method : '-';
   return `${e.remote} - - [${when}] "${method} ${target} HTTP/${e.httpVersion}" ${e.status} ${e.bytes} ${Math.round(e.ms)}ms${e.aborted ? ' aborted' : ''}`;
 }
+
+/** Lines handed to `write` together, once per turn of the event loop: under load, one write for many requests. */
+export function batchedLines(write: (text: string) => void): (line: string) => void {
+  let pending: string[] = [];
+  return (line) => {
+    if (pending.length === 0) {
+      setImmediate(() => {
+        const text = `${pending.join('\n')}\n`;
+        pending = [];
+        write(text);
+      });
+    }
+    pending.push(line);
+  };
+}

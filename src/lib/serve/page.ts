@@ -3,9 +3,9 @@
  * `img simplestreams export --html` writes, with links to the files this server serves and the
  * `lxc remote add` line for this very origin. Anyone else at `/` is left to the LXD API route.
  */
-import {streamsDate} from '../simplestreams/canonical.js';
 import {newestUpload} from '../simplestreams/feed.js';
 import {prefersHtml, renderFeedHtml} from '../simplestreams/html.js';
+import {INDEX} from '../simplestreams/tree.js';
 import {filePathOf} from './streams.js';
 import type {Route} from './types.js';
 
@@ -17,10 +17,10 @@ export function pageRoute(opts: {title?: string} = {}): Route {
     if (cached?.key !== key) {
       const html = renderFeedHtml(r.catalog.feed, {
         ...(opts.title ? {title: opts.title} : {}),
-        // Relative: the page is at / (html.ts links only relative paths).
-        pathOf: (image, file) => filePathOf(image, file),
+        pathOf: filePathOf,
         remoteUrl: r.origin,
-        generated: streamsDate(newestUpload(r.catalog.feed)),
+        generated: newestUpload(r.catalog.feed),
+        indexPath: INDEX,
       });
       cached = {key, html};
     }

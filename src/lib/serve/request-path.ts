@@ -1,8 +1,10 @@
 /**
  * The path of a request as routes see it, decoded once here and refused when it could mean
- * anything but itself: a `.` or `..` segment (plain or percent-encoded), an encoded `/` or `\`
- * (which would let one segment hold two), a backslash, NUL or another control character, or
- * bad percent-encoding. Routes then compare whole segments and never build a file path from one.
+ * anything but itself: a `.` or `..` segment (plain or percent-encoded, `%2F` included), a
+ * backslash, NUL or another control character, or bad percent-encoding. An encoded `/` is
+ * decoded like any other byte: LXD's clients send an alias such as `ubuntu/22.04` as
+ * `ubuntu%2F22.04` and LXD answers it. That is safe because no route builds a file path from the
+ * request: they look whole paths up in the catalog, so `a%2Fb` can only ever mean `a/b`.
  */
 
 const ALIAS_PREFIXES = ['/1.0/images/aliases/', '/img/'];

@@ -49,7 +49,7 @@ export function parseListen(text: string | undefined, fallback: ListenAddress): 
   if (text === undefined) return fallback;
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(text);
   const port = m?.[3] === undefined ? fallback.port : Number(m[3]);
-  if (!m || port > 65535) throw new UserError(`--listen ${text}: expected ADDR:PORT (e.g. 127.0.0.1:8443, [::1]:8443, :8080)`, {code: 'Usage'});
+  if (!m || text === '' || port > 65535) throw new UserError(`--listen ${text}: expected ADDR:PORT (e.g. 127.0.0.1:8443, [::1]:8443, :8080)`, {code: 'Usage'});
   return {host: m[1] ?? (m[2] || fallback.host), port};
 }
 
@@ -117,8 +117,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     try {
       for (const route of opts.routes) if (await route(r)) return;
     } catch (err) {
-      // A store file gone between the catalog and the open (an image deleted meanwhile) is not found, not a bug.
-      if (res.headersSent || !(isUserError(err) || (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
+      // A store file gone between the catalog and the open (an image deleted meanwhile), or one that is a symlink
+      // (refused by O_NOFOLLOW: ELOOP), is not found, not a bug.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (res.headersSent || !(isUserError(err) || code === 'ENOENT' || code === 'ELOOP')) throw err;
     }
     if (!res.headersSent) sendPlain(req, res, 404, 'not found');
   };

@@ -79,4 +79,26 @@ describe('img serve: the catalog', () => {
       catalogs.close();
     }
   });
+
+  for (const watch of [true, false]) {
+    it(`sees a record rewritten inside an image's directory (${watch ? 'watched' : 'stat-ed per request'})`, async () => {
+      const work = tempDir();
+      const store = new Store({home: join(work, 'home')});
+      writeFileSync(join(work, 'a.tar'), tinyImage('a'));
+      const fp = (await importImage(store, [{path: join(work, 'a.tar')}], {public: true})).fingerprint;
+      const catalogs = new StoreCatalog(store, {watch});
+      try {
+        assert.equal((await catalogs.current()).images.length, 1);
+        await store.updateRecord(fp, (r) => ({...r, public: false}));
+        // A watch is told through the event loop; a stat per request needs no wait.
+        if (watch) await new Promise((r) => setTimeout(r, 50));
+        assert.equal((await catalogs.current()).images.length, 0);
+        await store.updateRecord(fp, (r) => ({...r, public: true}));
+        if (watch) await new Promise((r) => setTimeout(r, 50));
+        assert.equal((await catalogs.current()).images.length, 1);
+      } finally {
+        catalogs.close();
+      }
+    });
+  }
 });

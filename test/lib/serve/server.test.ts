@@ -3,7 +3,7 @@
 // rules, HEAD/Range/ETag/304, the access log, and a catalog that follows the store.
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {writeFileSync} from 'node:fs';
+import {rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {AccessEntry} from '../../../src/lib/serve/access-log.js';
@@ -122,13 +122,16 @@ describe('img serve: the server', () => {
     assert.equal(splitOne.headers['lxd-image-hash'], undefined);
   });
 
-  it('refuses paths that climb or smuggle a separator, and never serves a file outside the images', async () => {
+  it('refuses paths that climb, and never serves a file outside the images; an encoded slash is a slash', async () => {
+    const encoded = await get(`/files/${unified}%2Flxd_combined.tar.gz`, {}, 'HEAD');
+    assert.equal(encoded.status, 200);
+    assert.equal(encoded.headers.etag, `"${unified}"`);
     const attempts = [
       '/files/../home/aliases.json',
       `/files/${unified}/../../aliases.json`,
       '/files/%2e%2e/aliases.json',
       '/files/%2E%2E%2Faliases.json',
-      `/files/${unified}%2flxd_combined.tar.gz`,
+      `/files/${unified}%2f..%2f..%2faliases.json`,
       `/files/${unified}/unified`,
       `/files/${unified}/image.json`,
       `/files/${unified}/`,
@@ -149,6 +152,21 @@ describe('img serve: the server', () => {
       assert.ok(a.body.length < 200, path);
       assert.ok(!a.body.toString().includes(unified), path);
     }
+  });
+
+  it('does not follow a symlink planted in the store', async () => {
+    writeFileSync(join(work, 'planted.tar'), tinyImage('planted'));
+    const planted = (await importImage(store, [{path: join(work, 'planted.tar')}], {public: true})).fingerprint;
+    const file = store.filePath(planted, 'unified');
+    rmSync(file);
+    symlinkSync('/etc/passwd', file);
+    for (const path of [`/files/${planted}/lxd_combined.tar.gz`, `/img/${planted}`]) {
+      const a = await get(path);
+      assert.equal(a.status, 404, path);
+      assert.ok(!a.body.toString().includes('root:'), path);
+    }
+    assert.deepEqual(errors, []);
+    await store.deleteImage(planted);
   });
 
   it('takes GET and HEAD only (405 with Allow), and a bug is a bare 500', async () => {
