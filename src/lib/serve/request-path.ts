@@ -7,8 +7,6 @@
  * request: they look whole paths up in the catalog, so `a%2Fb` can only ever mean `a/b`.
  */
 
-const ALIAS_PREFIXES = ['/1.0/images/aliases/', '/img/'];
-
 export type ParsedTarget = {path: string; query: URLSearchParams} | {refused: string};
 
 export function parseTarget(target: string): ParsedTarget {
@@ -16,10 +14,6 @@ export function parseTarget(target: string): ParsedTarget {
   const q = target.indexOf('?');
   const raw = q < 0 ? target : target.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  // An alias name may hold "/" (ubuntu/22.04), which lxc and img send encoded: after these
-  // prefixes the rest is one name, looked up as such and never made a path.
-  const separators = ALIAS_PREFIXES.some((p) => raw.startsWith(p)) ? raw.replace(/%2f/gi, '') : raw;
-  if (/%(2f|5c|00)/i.test(separators)) return {refused: 'an encoded "/", "\\" or NUL in the path'};
   let path: string;
   try {
     path = decodeURIComponent(raw);
