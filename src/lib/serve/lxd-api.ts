@@ -15,6 +15,7 @@
  * first), is 403 "not authorized", as LXD answers strangers.
  */
 import type {AliasEntry, ImageView} from '../image/types.js';
+import {prefersHtml} from '../simplestreams/html.js';
 import {sendExport} from './lxd-export.js';
 import {LXD_API_EXTENSIONS} from './lxd-extensions.js';
 import {FilterError, matchFilter, parseFilter} from './lxd-filter.js';
@@ -64,7 +65,7 @@ function endpointOf(path: string): Endpoint | undefined {
 export const lxdRoute: Route = async (r) => {
   const {path} = r;
   if (path !== '/' && path !== '/1.0' && !path.startsWith('/1.0/')) return false;
-  if (path === '/' && (r.req.headers.accept ?? '').includes('text/html')) return false;
+  if (path === '/' && prefersHtml(r.req.headers.accept)) return false;
   const endpoint = endpointOf(path);
   const method = r.req.method ?? 'GET';
   if (endpoint === undefined) fail(r, 404, 'not found');

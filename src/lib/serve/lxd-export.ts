@@ -11,23 +11,8 @@ import {randomBytes} from 'node:crypto';
 import {open, type FileHandle} from 'node:fs/promises';
 import type {ServerResponse} from 'node:http';
 import type {ImageFile, ImageView} from '../image/types.js';
-import {activeDownloads} from './send-file.js';
+import {sendBytes} from './send-file.js';
 import type {ServeRequest} from './types.js';
-
-// As send-file.ts sizes its reads: 1 MiB for a few clients, down to 64 KiB for hundreds, so that
-// the buffers of every download under way (its own and these) stay within about 32 MiB.
-const BUDGET = 32 << 20;
-const MIN_CHUNK = 64 << 10;
-const MAX_CHUNK = 1 << 20;
-/** Multipart exports sending right now. */
-let sending = 0;
-
-function chunkSize(): number {
-  const active = sending + activeDownloads();
-  let size = MAX_CHUNK;
-  while (size > MIN_CHUNK && size * 2 * active > BUDGET) size >>= 1;
-  return size;
-}
 
 /** Answer an export of a public image (found in the catalog by the caller). */
 export async function sendExport(r: ServeRequest, view: ImageView): Promise<void> {
@@ -92,47 +77,15 @@ async function sendMultipart(r: ServeRequest, parts: PartSpec[]): Promise<void> 
     const res = r.res;
     res.writeHead(200, {'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': length});
     if (r.req.method === 'HEAD') return void res.end();
-    sending++;
-    try {
-      for (let i = 0; i < parts.length; i++) {
-        if (!(await write(res, heads[i]!))) return;
-        if (!(await copyFile(handles[i]!, sizes[i]!, res))) return;
-      }
-      res.end(tail);
-    } finally {
-      sending--;
+    for (let i = 0; i < parts.length; i++) {
+      if (!(await write(res, heads[i]!))) return;
+      // send-file.ts's sender, sharing its buffer pool with every other download under way.
+      await sendBytes(handles[i]!, 0, sizes[i]!, res, {end: false});
+      if (res.destroyed) return;
     }
+    res.end(tail);
   } finally {
     await Promise.all(handles.map((h) => h.close()));
-  }
-}
-
-/**
- * A file's bytes onto the response, the next read under way while a chunk is written; false once
- * the client has gone. A fresh buffer per chunk: one written may still be queued in the socket.
- */
-async function copyFile(handle: FileHandle, size: number, res: ServerResponse): Promise<boolean> {
-  let position = 0;
-  const read = async (): Promise<Buffer | undefined> => {
-    if (position >= size) return undefined;
-    const n = Math.min(chunkSize(), size - position);
-    const buf = Buffer.allocUnsafeSlow(n);
-    const {bytesRead} = await handle.read(buf, 0, n, position);
-    if (bytesRead === 0) throw new Error('a store file is shorter than it was when the export began');
-    position += bytesRead;
-    return bytesRead === n ? buf : buf.subarray(0, bytesRead);
-  };
-  let next = read();
-  for (;;) {
-    const chunk = await next;
-    if (!chunk) return true;
-    next = read();
-    // Its error, if any, is met at the next await; meanwhile it must not count as unhandled.
-    next.catch(() => undefined);
-    if (!(await write(res, chunk))) {
-      await next.catch(() => undefined);
-      return false;
-    }
   }
 }
 
