@@ -18,7 +18,7 @@
  *   anything else (missing, damaged, another Node's serialisation) is a miss, never an error.
  * Other flavours, --html and signing take the full path (from-store.ts).
  */
-import {createHash} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {deserialize, serialize} from 'node:v8';
@@ -26,6 +26,7 @@ import {imageMatches} from '../image/filter.js';
 import type {ImageView} from '../image/types.js';
 import type {LocalDirBlobStore} from '../storage/local-dir.js';
 import {ensureDigests} from '../store/digests.js';
+import {AliasTable} from '../store/alias-table.js';
 import type {Store} from '../store/store.js';
 import {CanonicalText, canonicalJson, canonicalJsonAt, streamsDate} from './canonical.js';
 import {feedImages, newestUpload, treePath} from './feed.js';
@@ -65,13 +66,20 @@ const PRODUCT_INDENT = '  ';
 
 /** One product (a group of images with the same FeedImage.product), as rendered. */
 interface Group {
-  /** canonicalJsonAt(product, PRODUCT_INDENT); empty when the flavour refused every image. */
-  text: string;
-  /** Fingerprints in feed order. */
-  images: string[];
-  files: TreeFile[];
-  refused: Refusal[];
+  /** Fingerprints in feed order, one a line. */
+  images: string;
+  /** Its refusals as JSON; empty when none. */
+  refused: string;
   newest: string;
+  /** canonicalJsonAt(product, PRODUCT_INDENT) and its TreeFiles (fileLine, one a line): see Body. */
+  body: () => Body;
+}
+
+/** What a run needs of a product only when something changed: kept in a second file, read only then. */
+interface Body {
+  /** Empty when the flavour refused every image. */
+  text: string;
+  files: string;
 }
 
 interface ImageEntry {
@@ -84,29 +92,49 @@ interface ImageEntry {
 interface Cache {
   images: Map<string, ImageEntry>;
   groups: Map<string, Group>;
+  /** sha256 of aliases.json as read ('' when there was none). */
+  aliases: string;
   /** Hash of the index and products text as written. */
   tree: string;
+  /** Distinct files the tree's documents name (writeTree's `kept` when nothing changes). */
+  kept: number;
 }
 
 /**
  * On disk as parallel arrays of strings: V8 deserialises 100,000 strings in milliseconds, where
  * as many small objects took 250 ms (measured: the whole saving would go to reading the cache).
+ * The products' texts and files (10 MB for 10,000 products) are a second file, `.body`, read only
+ * when something changed; both carry one random `generation`, so that a body is never taken from
+ * another run than its index.
  */
 interface Stored {
   version: number;
   options: string;
+  generation: string;
   tree: string;
+  aliasesHash: string;
+  kept: number;
   fps: string[];
   stamps: string[];
   aliases: string[];
   groupOf: string[];
   names: string[];
-  texts: string[];
   images: string[];
-  files: string[];
   refused: string[];
   newest: string[];
 }
+
+interface StoredBody {
+  generation: string;
+  texts: string[];
+  files: string[];
+}
+
+const IMAGE_LISTS = ['fps', 'stamps', 'aliases', 'groupOf'] as const;
+const GROUP_LISTS = ['names', 'images', 'refused', 'newest'] as const;
+
+/** The cache is not whole (its body is from another run, or gone): the run starts again without it. */
+class StaleCache extends Error {}
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -114,35 +142,38 @@ function cacheFile(store: Store, tree: string): string {
   return join(store.paths.home, 'cache', 'export', `${sha256(tree).slice(0, 32)}.v8`);
 }
 
-function load(file: string, options: string): Cache | undefined {
-  let s: Stored;
+const strings = (v: unknown, n: number): boolean => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string');
+
+function readStored<T>(file: string): T | undefined {
   try {
-    s = deserialize(readFileSync(file)) as Stored;
+    return deserialize(readFileSync(file)) as T;
   } catch {
     return undefined;
   }
-  const lists = [s?.fps, s?.stamps, s?.aliases, s?.groupOf];
-  const groupLists = [s?.names, s?.texts, s?.images, s?.files, s?.refused, s?.newest];
-  if (s?.version !== VERSION || s.options !== options || typeof s.tree !== 'string') return undefined;
-  if (!lists.every((l) => Array.isArray(l) && l.length === s.fps.length) || !groupLists.every((l) => Array.isArray(l) && l.length === s.names.length)) return undefined;
+}
+
+function load(file: string, options: string): Cache | undefined {
+  const s = readStored<Stored>(file);
+  if (s?.version !== VERSION || s.options !== options || typeof s.generation !== 'string' || typeof s.tree !== 'string') return undefined;
+  if (typeof s.aliasesHash !== 'string' || typeof s.kept !== 'number' || !Array.isArray(s.fps) || !Array.isArray(s.names)) return undefined;
+  if (!IMAGE_LISTS.every((k) => strings(s[k], s.fps.length)) || !GROUP_LISTS.every((k) => strings(s[k], s.names.length))) return undefined;
+  let bodies: StoredBody | undefined;
+  const body = (i: number) => (): Body => {
+    bodies ??= readStored<StoredBody>(`${file}.body`);
+    if (bodies?.generation !== s.generation || !strings(bodies.texts, s.names.length) || !strings(bodies.files, s.names.length)) throw new StaleCache();
+    return {text: bodies.texts[i]!, files: bodies.files[i]!};
+  };
   const images = new Map<string, ImageEntry>();
   for (let i = 0; i < s.fps.length; i++) images.set(s.fps[i]!, {stamp: s.stamps[i]!, aliases: s.aliases[i]!, group: s.groupOf[i]!});
   const groups = new Map<string, Group>();
-  for (let i = 0; i < s.names.length; i++) {
-    const files = s.files[i] === '' ? [] : s.files[i]!.split('\n').map(fileOf);
-    groups.set(s.names[i]!, {text: s.texts[i]!, images: s.images[i]!.split('\n'), files, refused: s.refused[i] === '' ? [] : (JSON.parse(s.refused[i]!) as Refusal[]), newest: s.newest[i]!});
-  }
-  return {images, groups, tree: s.tree};
-}
-
-const fileLine = (f: TreeFile): string => `${f.key}\t${f.size}\t${f.sha256}\t${f.source as string}`;
-function fileOf(line: string): TreeFile {
-  const [key, size, sha, source] = line.split('\t') as [string, string, string, string];
-  return {key, size: Number(size), sha256: sha, source};
+  for (let i = 0; i < s.names.length; i++) groups.set(s.names[i]!, {images: s.images[i]!, refused: s.refused[i]!, newest: s.newest[i]!, body: body(i)});
+  return {images, groups, aliases: s.aliasesHash, tree: s.tree, kept: s.kept};
 }
 
 function save(file: string, options: string, cache: Cache): void {
-  const s: Stored = {version: VERSION, options, tree: cache.tree, fps: [], stamps: [], aliases: [], groupOf: [], names: [], texts: [], images: [], files: [], refused: [], newest: []};
+  const generation = randomBytes(8).toString('hex');
+  const s: Stored = {version: VERSION, options, generation, tree: cache.tree, aliasesHash: cache.aliases, kept: cache.kept, fps: [], stamps: [], aliases: [], groupOf: [], names: [], images: [], refused: [], newest: []};
+  const b: StoredBody = {generation, texts: [], files: []};
   for (const [fp, e] of cache.images) {
     s.fps.push(fp);
     s.stamps.push(e.stamp);
@@ -151,21 +182,43 @@ function save(file: string, options: string, cache: Cache): void {
   }
   for (const [name, g] of cache.groups) {
     s.names.push(name);
-    s.texts.push(g.text);
-    s.images.push(g.images.join('\n'));
-    s.files.push(g.files.map(fileLine).join('\n'));
-    s.refused.push(g.refused.length === 0 ? '' : JSON.stringify(g.refused));
+    s.images.push(g.images);
+    s.refused.push(g.refused);
     s.newest.push(g.newest);
+    const {text, files} = g.body();
+    b.texts.push(text);
+    b.files.push(files);
   }
   mkdirSync(dirname(file), {recursive: true});
-  // No fsync: a cache lost or torn in a crash is a miss (load checks it whole), never wrong.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, serialize(s));
-  renameSync(tmp, file);
+  // No fsync: a cache lost or torn in a crash is a miss (load checks it whole), never wrong. The
+  // body goes first; the index, renamed into place last, makes the pair current.
+  for (const [path, value] of [[`${file}.body`, b], [file, s]] as const) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, serialize(value));
+    renameSync(tmp, path);
+  }
 }
 
-/** Whether the tree holds the documents this cache wrote, and no signatures: then its items are the cached groups' files. */
-async function treeIsCached(blobs: LocalDirBlobStore, cache: Cache): Promise<{index: string; products: string} | undefined> {
+const fileLine = (f: TreeFile): string => `${f.key}\t${f.size}\t${f.sha256}\t${f.source as string}`;
+function filesOf(group: Group): TreeFile[] {
+  const {files} = group.body();
+  if (files === '') return [];
+  return files.split('\n').map((line) => {
+    const [key, size, sha256, source] = line.split('\t') as [string, string, string, string];
+    return {key, size: Number(size), sha256, source};
+  });
+}
+const lines = (text: string): string[] => (text === '' ? [] : text.split('\n'));
+function sameGroup(a: Group, b: Group): boolean {
+  if (a.images !== b.images || a.refused !== b.refused || a.newest !== b.newest) return false;
+  const [x, y] = [a.body(), b.body()];
+  return x.text === y.text && x.files === y.files;
+}
+
+const lxdPath = (): string => lxdFlavor.documents([], {updated: '', pathOf: () => ''})[0]!.path;
+
+/** The tree's index and products text when they are the ones this cache wrote and it has no signatures; then its items are the cached groups' files. */
+async function cachedTree(blobs: LocalDirBlobStore, cache: Cache): Promise<{index: string; products: string} | undefined> {
   const products = lxdPath();
   for (const k of [INDEX, products]) for (const s of [signedName(k), detachedName(k)]) if (await blobs.stat(s)) return undefined;
   const [index, text] = [await readText(blobs, INDEX), await readText(blobs, products)];
@@ -174,15 +227,33 @@ async function treeIsCached(blobs: LocalDirBlobStore, cache: Cache): Promise<{in
 }
 
 const treeHash = (index: string, products: string): string => `${sha256(index)}:${sha256(products)}`;
-const lxdPath = (): string => lxdFlavor.documents([], {updated: '', pathOf: () => ''})[0]!.path;
 
 /** The product (group) of an image, or '' when it is not exported. */
 function groupOf(view: ImageView, filters: string[]): string {
   return view.public && imageMatches(view, filters) ? feedImages([view], () => '')[0]!.product : '';
 }
 
+function readAliases(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** exportStore for the LXD flavour alone, without --html or signing, into a local directory. */
 export async function exportCached(store: Store, blobs: LocalDirBlobStore, opts: CachedExportOptions): Promise<CachedExportResult> {
+  try {
+    return await exportWith(store, blobs, opts, true);
+  } catch (err) {
+    // Found before anything was written: every body is read before writeTree.
+    if (err instanceof StaleCache) return exportWith(store, blobs, opts, false);
+    throw err;
+  }
+}
+
+async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedExportOptions, useCache: boolean): Promise<CachedExportResult> {
   const started = Date.now();
   let tree = blobs.root;
   try {
@@ -193,8 +264,14 @@ export async function exportCached(store: Store, blobs: LocalDirBlobStore, opts:
   const filters = [...(opts.filters ?? [])];
   const options = JSON.stringify([store.paths.home, tree, filters]);
   const file = cacheFile(store, tree);
-  const cache = load(file, options);
-  const [fps, aliases] = await Promise.all([store.fingerprints(), store.aliases()]);
+  const cache = useCache ? load(file, options) : undefined;
+  const fps = await store.fingerprints();
+  const aliasText = readAliases(store.paths.aliases);
+  const aliasesHash = aliasText === undefined ? '' : sha256(aliasText);
+  // An unchanged aliases.json (the usual case) need not even be parsed: every image's aliases are as cached.
+  const aliasesKnown = cache?.aliases === aliasesHash;
+  let table: AliasTable | undefined;
+  const aliases = (): AliasTable => (table ??= AliasTable.parse(aliasText, store.paths.aliases));
 
   const entries = new Map<string, ImageEntry>();
   /** Entries too fresh to trust next time: left out of the saved cache. */
@@ -204,8 +281,8 @@ export async function exportCached(store: Store, blobs: LocalDirBlobStore, opts:
   for (const fp of fps) {
     const st = store.recordStamp(fp);
     if (!st) continue;
-    const names = JSON.stringify(aliases.of(fp).map((a) => a.name));
     const old = cache?.images.get(fp);
+    const names = aliasesKnown && old ? old.aliases : JSON.stringify(aliases().of(fp).map((a) => a.name));
     if (old && old.stamp === st.stamp && old.aliases === names) {
       entries.set(fp, old);
       continue;
@@ -213,7 +290,7 @@ export async function exportCached(store: Store, blobs: LocalDirBlobStore, opts:
     if (old) dirty.add(old.group);
     const [record] = store.readRecords([fp]);
     if (!record) continue;
-    const view = aliases.view(record);
+    const view = aliases().view(record);
     const entry = {stamp: st.stamp, aliases: names, group: groupOf(view, filters)};
     entries.set(fp, entry);
     read.set(fp, view);
@@ -230,29 +307,56 @@ export async function exportCached(store: Store, blobs: LocalDirBlobStore, opts:
     else members.set(e.group, [fp]);
   }
   const groups = new Map<string, Group>();
+  let changed = cache === undefined || [...cache.groups.keys()].some((n) => !members.has(n));
   for (const [name, fpsOf] of members) {
     const cached = cache?.groups.get(name);
-    if (cached && !dirty.has(name)) groups.set(name, cached);
-    else groups.set(name, await renderGroup(store, name, fpsOf, read, aliases, unsettled, opts));
+    if (cached && !dirty.has(name)) {
+      groups.set(name, cached);
+      continue;
+    }
+    const group = await renderGroup(store, name, fpsOf, read, aliases, unsettled, opts);
+    groups.set(name, group);
+    if (!cached || !sameGroup(cached, group)) changed = true;
+  }
+  const order = [...groups.keys()].sort();
+  const result = (change: TreeChange): CachedExportResult => ({
+    change,
+    images: order.flatMap((n) => lines(groups.get(n)!.images).map((fingerprint) => ({fingerprint}))),
+    refused: order.flatMap((n) => (groups.get(n)!.refused === '' ? [] : (JSON.parse(groups.get(n)!.refused) as Refusal[]))),
+  });
+
+  const old = cache && (await cachedTree(blobs, cache));
+  const save_ = (treeHashNow: string, kept: number): void => {
+    if (opts.dryRun) return;
+    for (const fp of unsettled) entries.delete(fp);
+    save(file, options, {images: entries, groups, aliases: aliasesHash, tree: treeHashNow, kept});
+  };
+  if (old && !changed) {
+    // The tree holds what this cache describes, and every product renders as before: writeTree
+    // would copy, write and remove nothing (its index and products text are these, no signature
+    // is there to drop), and would find every file kept.
+    if (read.size > 0 || !aliasesKnown) save_(cache.tree, cache.kept);
+    return result({written: [], removed: [], kept: cache.kept});
   }
 
-  const order = [...groups.keys()].sort();
   const updated = streamsDate(order.reduce((max, n) => (groups.get(n)!.newest > max ? groups.get(n)!.newest : max), newestUpload([])));
   const [head] = lxdFlavor.documents([], {updated, pathOf: treePath});
   const products: Record<string, CanonicalText> = {};
-  for (const n of order) if (groups.get(n)!.text !== '') products[n] = new CanonicalText(groups.get(n)!.text);
+  for (const n of order) {
+    const {text} = groups.get(n)!.body();
+    if (text !== '') products[n] = new CanonicalText(text);
+  }
   const documents = [{...head!, doc: {...head!.doc, products}}];
   const files = new Map<string, TreeFile>();
-  for (const n of order) for (const f of groups.get(n)!.files) if (!files.has(f.key)) files.set(f.key, f);
+  for (const n of order) for (const f of filesOf(groups.get(n)!)) if (!files.has(f.key)) files.set(f.key, f);
   const text = canonicalJson(documents[0]!.doc);
   const indexText = documentText(indexOf(documents, updated));
 
-  const old = cache && (await treeIsCached(blobs, cache));
   const state: TreeState = old
     ? {
         index: {path: INDEX, text: old.index, json: {}},
         products: new Map([[head!.path, {path: head!.path, text: old.products, json: {}}]]),
-        items: [...cache.groups.values()].flatMap((g) => g.files.map((f): ItemPlace => ({path: f.key, sha256: f.sha256, size: f.size}))),
+        items: [...cache.groups.values()].flatMap((g) => filesOf(g).map((f): ItemPlace => ({path: f.key, sha256: f.sha256, size: f.size}))),
       }
     : await readTree(blobs);
   const change = await writeTree(
@@ -261,15 +365,8 @@ export async function exportCached(store: Store, blobs: LocalDirBlobStore, opts:
     {files: [...files.values()], documents: [{path: head!.path, text, itemPaths: [...files.keys()]}], index: {path: INDEX, text: indexText}},
     opts,
   );
-  if (!opts.dryRun) {
-    for (const fp of unsettled) entries.delete(fp);
-    save(file, options, {images: entries, groups, tree: treeHash(indexText, text)});
-  }
-  return {
-    change,
-    images: order.flatMap((n) => groups.get(n)!.images.map((fingerprint) => ({fingerprint}))),
-    refused: order.flatMap((n) => groups.get(n)!.refused),
-  };
+  save_(treeHash(indexText, text), files.size);
+  return result(change);
 }
 
 /** One product from its images' records, as the full path would render it within the whole feed. */
@@ -278,13 +375,13 @@ async function renderGroup(
   name: string,
   fps: readonly string[],
   read: ReadonlyMap<string, ImageView>,
-  aliases: Awaited<ReturnType<Store['aliases']>>,
+  aliases: () => AliasTable,
   unsettled: Set<string>,
   opts: CachedExportOptions,
 ): Promise<Group> {
   const views: ImageView[] = [];
   for (const fp of fps) {
-    let view = read.get(fp) ?? store.readRecords([fp]).map((r) => aliases.view(r))[0];
+    let view = read.get(fp) ?? store.readRecords([fp]).map((r) => aliases().view(r))[0];
     if (!view) continue;
     if (view.files.some((f) => !f.sha256)) {
       view = await ensureDigests(store, fp, opts.onHashing);
@@ -298,11 +395,9 @@ async function renderGroup(
   const products = (feed.documents[0]?.doc.products ?? {}) as Record<string, unknown>;
   const other = Object.keys(products).find((k) => k !== name);
   if (other !== undefined) throw new Error(`export cache: the images of product ${name} made product ${other}`);
-  return {
+  const body: Body = {
     text: products[name] === undefined ? '' : canonicalJsonAt(products[name], PRODUCT_INDENT),
-    images: images.map((i) => i.fingerprint),
-    files: namedFiles(feed.documents, images),
-    refused: feed.refused,
-    newest: newestUpload(images),
+    files: namedFiles(feed.documents, images).map(fileLine).join('\n'),
   };
+  return {images: images.map((i) => i.fingerprint).join('\n'), refused: feed.refused.length === 0 ? '' : JSON.stringify(feed.refused), newest: newestUpload(images), body: () => body};
 }

@@ -136,7 +136,8 @@ export class Store {
    * size, onto a reused inode, would keep the stamp). Undefined when there is no record.
    */
   recordStamp(fingerprint: string): {stamp: string; changed: number} | undefined {
-    const st = statSync(join(this.imageDir(fingerprint), RECORD), {throwIfNoEntry: false});
+    // Concatenated, not joined: path.join's normalising was a tenth of a 10,000-image run.
+    const st = statSync(`${this.paths.images}/${fingerprint}/${RECORD}`, {throwIfNoEntry: false});
     return st && {stamp: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, changed: st.ctimeMs};
   }
 
