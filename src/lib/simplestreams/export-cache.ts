@@ -23,7 +23,7 @@ import {mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync} from '
 import {dirname, join} from 'node:path';
 import {deserialize, serialize} from 'node:v8';
 import {imageMatches} from '../image/filter.js';
-import type {ImageView} from '../image/types.js';
+import type {ImageRecord, ImageView} from '../image/types.js';
 import type {LocalDirBlobStore} from '../storage/local-dir.js';
 import {ensureDigests} from '../store/digests.js';
 import {AliasTable} from '../store/alias-table.js';
@@ -158,9 +158,13 @@ function load(file: string, options: string): Cache | undefined {
   if (typeof s.aliasesHash !== 'string' || typeof s.kept !== 'number' || !Array.isArray(s.fps) || !Array.isArray(s.names)) return undefined;
   if (!IMAGE_LISTS.every((k) => strings(s[k], s.fps.length)) || !GROUP_LISTS.every((k) => strings(s[k], s.names.length))) return undefined;
   let bodies: StoredBody | undefined;
+  const readBodies = (): StoredBody => {
+    const b = readStored<StoredBody>(`${file}.body`);
+    if (b?.generation !== s.generation || !strings(b.texts, s.names.length) || !strings(b.files, s.names.length)) throw new StaleCache();
+    return b;
+  };
   const body = (i: number) => (): Body => {
-    bodies ??= readStored<StoredBody>(`${file}.body`);
-    if (bodies?.generation !== s.generation || !strings(bodies.texts, s.names.length) || !strings(bodies.files, s.names.length)) throw new StaleCache();
+    bodies ??= readBodies();
     return {text: bodies.texts[i]!, files: bodies.files[i]!};
   };
   const images = new Map<string, ImageEntry>();
@@ -228,6 +232,12 @@ async function cachedTree(blobs: LocalDirBlobStore, cache: Cache): Promise<{inde
 
 const treeHash = (index: string, products: string): string => `${sha256(index)}:${sha256(products)}`;
 
+/**
+ * The view of a record with the alias names of its entry: the feed and the filters read only
+ * names, and taking them from the cache spares parsing aliases.json for one changed record.
+ */
+const withAliases = (record: ImageRecord, names: string): ImageView => ({...record, aliases: (JSON.parse(names) as string[]).map((name) => ({name, description: ''}))});
+
 /** The product (group) of an image, or '' when it is not exported. */
 function groupOf(view: ImageView, filters: string[]): string {
   return view.public && imageMatches(view, filters) ? feedImages([view], () => '')[0]!.product : '';
@@ -290,7 +300,7 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
     if (old) dirty.add(old.group);
     const [record] = store.readRecords([fp]);
     if (!record) continue;
-    const view = aliases().view(record);
+    const view = withAliases(record, names);
     const entry = {stamp: st.stamp, aliases: names, group: groupOf(view, filters)};
     entries.set(fp, entry);
     read.set(fp, view);
@@ -314,9 +324,11 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
       groups.set(name, cached);
       continue;
     }
-    const group = await renderGroup(store, name, fpsOf, read, aliases, unsettled, opts);
-    groups.set(name, group);
-    if (!cached || !sameGroup(cached, group)) changed = true;
+    const group = await renderGroup(store, name, fpsOf, read, entries, unsettled, opts);
+    // The cached object, when the same: a product not changed is not handed to writeTree again.
+    const same = cached !== undefined && sameGroup(cached, group);
+    groups.set(name, same ? cached : group);
+    if (!same) changed = true;
   }
   const order = [...groups.keys()].sort();
   const result = (change: TreeChange): CachedExportResult => ({
@@ -347,25 +359,37 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
     if (text !== '') products[n] = new CanonicalText(text);
   }
   const documents = [{...head!, doc: {...head!.doc, products}}];
-  const files = new Map<string, TreeFile>();
-  for (const n of order) for (const f of filesOf(groups.get(n)!)) if (!files.has(f.key)) files.set(f.key, f);
   const text = canonicalJson(documents[0]!.doc);
   const indexText = documentText(indexOf(documents, updated));
 
+  /** Products whose files may differ from the old tree's: all of them unless the tree is the cached one. */
+  const moved = new Set(old ? [...groups.keys()].filter((n) => groups.get(n) !== cache.groups.get(n)) : groups.keys());
+  if (old) for (const n of cache.groups.keys()) if (!groups.has(n)) moved.add(n);
+  /**
+   * With the cached tree, writeTree is given only the moved products' files, old and new (10,000
+   * unchanged products' 15,000 items cost it 100 ms); every other file is in the tree already, as
+   * the old index named it, and counted kept. A moved product's file that an unchanged one also
+   * names is in the tree too: it goes in as an old item, so writeTree keeps it as the full path would.
+   */
+  const files = new Map<string, TreeFile>();
+  const still = new Set<string>();
+  for (const n of order) {
+    if (moved.has(n)) {
+      for (const f of filesOf(groups.get(n)!)) if (!files.has(f.key)) files.set(f.key, f);
+    } else for (const line of lines(groups.get(n)!.body().files)) still.add(line.slice(0, line.indexOf('\t')));
+  }
+  const items: ItemPlace[] = [];
+  if (old) {
+    for (const n of moved) for (const f of cache.groups.has(n) ? filesOf(cache.groups.get(n)!) : []) items.push({path: f.key, sha256: f.sha256, size: f.size});
+    for (const f of files.values()) if (still.has(f.key)) items.push({path: f.key, sha256: f.sha256, size: f.size});
+  }
   const state: TreeState = old
-    ? {
-        index: {path: INDEX, text: old.index, json: {}},
-        products: new Map([[head!.path, {path: head!.path, text: old.products, json: {}}]]),
-        items: [...cache.groups.values()].flatMap((g) => filesOf(g).map((f): ItemPlace => ({path: f.key, sha256: f.sha256, size: f.size}))),
-      }
+    ? {index: {path: INDEX, text: old.index, json: {}}, products: new Map([[head!.path, {path: head!.path, text: old.products, json: {}}]]), items}
     : await readTree(blobs);
-  const change = await writeTree(
-    blobs,
-    state,
-    {files: [...files.values()], documents: [{path: head!.path, text, itemPaths: [...files.keys()]}], index: {path: INDEX, text: indexText}},
-    opts,
-  );
-  save_(treeHash(indexText, text), files.size);
+  const itemPaths = [...files.keys(), ...still];
+  const change = await writeTree(blobs, state, {files: [...files.values()], documents: [{path: head!.path, text, itemPaths}], index: {path: INDEX, text: indexText}}, opts);
+  for (const key of still) if (!files.has(key)) change.kept++;
+  save_(treeHash(indexText, text), new Set(itemPaths).size);
   return result(change);
 }
 
@@ -375,13 +399,13 @@ async function renderGroup(
   name: string,
   fps: readonly string[],
   read: ReadonlyMap<string, ImageView>,
-  aliases: () => AliasTable,
+  entries: ReadonlyMap<string, ImageEntry>,
   unsettled: Set<string>,
   opts: CachedExportOptions,
 ): Promise<Group> {
   const views: ImageView[] = [];
   for (const fp of fps) {
-    let view = read.get(fp) ?? store.readRecords([fp]).map((r) => aliases().view(r))[0];
+    let view = read.get(fp) ?? store.readRecords([fp]).map((r) => withAliases(r, entries.get(fp)!.aliases))[0];
     if (!view) continue;
     if (view.files.some((f) => !f.sha256)) {
       view = await ensureDigests(store, fp, opts.onHashing);
