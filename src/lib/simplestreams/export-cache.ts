@@ -50,6 +50,8 @@ import {
 export interface CachedExportOptions extends Pick<WriteTreeOptions, 'dryRun' | 'onProgress'> {
   filters?: readonly string[];
   onHashing?: (bytes: number) => void;
+  /** How long before a run a record must have last changed for the cache to trust its stamp (SETTLE_MS; tests: 0). */
+  settleMs?: number;
 }
 
 export interface CachedExportResult {
@@ -176,7 +178,22 @@ function load(file: string, options: string): Cache | undefined {
 
 function save(file: string, options: string, cache: Cache): void {
   const generation = randomBytes(8).toString('hex');
-  const s: Stored = {version: VERSION, options, generation, tree: cache.tree, aliasesHash: cache.aliases, kept: cache.kept, fps: [], stamps: [], aliases: [], groupOf: [], names: [], images: [], refused: [], newest: []};
+  const s: Stored = {
+    version: VERSION,
+    options,
+    generation,
+    tree: cache.tree,
+    aliasesHash: cache.aliases,
+    kept: cache.kept,
+    fps: [],
+    stamps: [],
+    aliases: [],
+    groupOf: [],
+    names: [],
+    images: [],
+    refused: [],
+    newest: [],
+  };
   const b: StoredBody = {generation, texts: [], files: []};
   for (const [fp, e] of cache.images) {
     s.fps.push(fp);
@@ -196,7 +213,10 @@ function save(file: string, options: string, cache: Cache): void {
   mkdirSync(dirname(file), {recursive: true});
   // No fsync: a cache lost or torn in a crash is a miss (load checks it whole), never wrong. The
   // body goes first; the index, renamed into place last, makes the pair current.
-  for (const [path, value] of [[`${file}.body`, b], [file, s]] as const) {
+  for (const [path, value] of [
+    [`${file}.body`, b],
+    [file, s],
+  ] as const) {
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, serialize(value));
     renameSync(tmp, path);
@@ -236,7 +256,10 @@ const treeHash = (index: string, products: string): string => `${sha256(index)}:
  * The view of a record with the alias names of its entry: the feed and the filters read only
  * names, and taking them from the cache spares parsing aliases.json for one changed record.
  */
-const withAliases = (record: ImageRecord, names: string): ImageView => ({...record, aliases: (JSON.parse(names) as string[]).map((name) => ({name, description: ''}))});
+const withAliases = (record: ImageRecord, names: string): ImageView => ({
+  ...record,
+  aliases: (JSON.parse(names) as string[]).map((name) => ({name, description: ''})),
+});
 
 /** The product (group) of an image, or '' when it is not exported. */
 function groupOf(view: ImageView, filters: string[]): string {
@@ -292,7 +315,14 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
     const st = store.recordStamp(fp);
     if (!st) continue;
     const old = cache?.images.get(fp);
-    const names = aliasesKnown && old ? old.aliases : JSON.stringify(aliases().of(fp).map((a) => a.name));
+    const names =
+      aliasesKnown && old
+        ? old.aliases
+        : JSON.stringify(
+            aliases()
+              .of(fp)
+              .map((a) => a.name),
+          );
     if (old && old.stamp === st.stamp && old.aliases === names) {
       entries.set(fp, old);
       continue;
@@ -305,7 +335,7 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
     entries.set(fp, entry);
     read.set(fp, view);
     dirty.add(entry.group);
-    if (st.changed >= started - SETTLE_MS) unsettled.add(fp);
+    if (st.changed >= started - (opts.settleMs ?? SETTLE_MS)) unsettled.add(fp);
   }
   for (const [fp, old] of cache?.images ?? []) if (!entries.has(fp)) dirty.add(old.group);
 
@@ -387,7 +417,12 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
     ? {index: {path: INDEX, text: old.index, json: {}}, products: new Map([[head!.path, {path: head!.path, text: old.products, json: {}}]]), items}
     : await readTree(blobs);
   const itemPaths = [...files.keys(), ...still];
-  const change = await writeTree(blobs, state, {files: [...files.values()], documents: [{path: head!.path, text, itemPaths}], index: {path: INDEX, text: indexText}}, opts);
+  const change = await writeTree(
+    blobs,
+    state,
+    {files: [...files.values()], documents: [{path: head!.path, text, itemPaths}], index: {path: INDEX, text: indexText}},
+    opts,
+  );
   for (const key of still) if (!files.has(key)) change.kept++;
   save_(treeHash(indexText, text), new Set(itemPaths).size);
   return result(change);
@@ -423,5 +458,10 @@ async function renderGroup(
     text: products[name] === undefined ? '' : canonicalJsonAt(products[name], PRODUCT_INDENT),
     files: namedFiles(feed.documents, images).map(fileLine).join('\n'),
   };
-  return {images: images.map((i) => i.fingerprint).join('\n'), refused: feed.refused.length === 0 ? '' : JSON.stringify(feed.refused), newest: newestUpload(images), body: () => body};
+  return {
+    images: images.map((i) => i.fingerprint).join('\n'),
+    refused: feed.refused.length === 0 ? '' : JSON.stringify(feed.refused),
+    newest: newestUpload(images),
+    body: () => body,
+  };
 }

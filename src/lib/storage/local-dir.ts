@@ -192,6 +192,15 @@ export class LocalDirBlobStore implements BlobStore {
       } catch (err) {
         onDisk(err, final);
       }
+      // rename(2) between two links of one file does nothing and leaves the temporary: the key
+      // already held these very bytes (a tree whose index was lost, re-exported).
+      if (existing) {
+        try {
+          unlinkSync(tmp);
+        } catch (err) {
+          if (errno(err) !== 'ENOENT') onDisk(err, tmp);
+        }
+      }
       this.unsynced = true;
       return {key, size: st.size, mtime: st.mtime};
     } catch (err) {
