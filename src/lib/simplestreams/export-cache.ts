@@ -489,7 +489,12 @@ async function renderGroups(
     const value = products[name];
     const body: Body = {
       text: value === undefined ? '' : canonicalJsonAt(value, PRODUCT_INDENT),
-      files: value === undefined ? '' : namedFiles([{...doc, doc: {products: {[name]: value}}}], mine).map(fileLine).join('\n'),
+      files:
+        value === undefined
+          ? ''
+          : namedFiles([{...doc, doc: {products: {[name]: value}}}], mine)
+              .map(fileLine)
+              .join('\n'),
     };
     const r = refused.get(name);
     out.set(name, {images: mine.map((i) => i.fingerprint).join('\n'), refused: r ? JSON.stringify(r) : '', newest: newestUpload(mine), body: () => body});

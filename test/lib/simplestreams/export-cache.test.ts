@@ -201,6 +201,11 @@ describe('simplestreams export through the cache', () => {
     await both('after a change');
     const [index] = cacheFiles(store).sort() as [string];
     const cached = deserialize(readFileSync(index)) as {fps: string[]};
-    assert.deepEqual(cached.fps.sort(), Object.values(fps).filter((fp) => fp !== fps.a1).sort());
+    assert.deepEqual(
+      cached.fps.sort(),
+      Object.values(fps)
+        .filter((fp) => fp !== fps.a1)
+        .sort(),
+    );
   });
 });
