@@ -20,7 +20,7 @@
  * Other flavours, --html and signing take the full path (from-store.ts).
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync} from 'node:fs';
+import {closeSync, constants, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {deserialize, serialize} from 'node:v8';
 import {imageMatches} from '../image/filter.js';
@@ -36,7 +36,6 @@ import {documentText, indexOf, namedFiles, renderFeed, type Refusal} from './ren
 import {
   detachedName,
   INDEX,
-  readText,
   readTree,
   signedName,
   writeTree,
@@ -135,7 +134,7 @@ const GROUP_LISTS = ['names', 'images', 'refused', 'newest'] as const;
 /** The cache is not whole (its body is from another run, or gone): the run starts again without it. */
 class StaleCache extends Error {}
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
 function cacheFile(store: Store, tree: string): string {
   return join(store.paths.home, 'cache', 'export', `${sha256(tree).slice(0, 32)}.v8`);
@@ -253,15 +252,35 @@ function clockNow(dir: string): number {
 const lxdPath = (): string => lxdFlavor.documents([], {updated: '', pathOf: () => ''})[0]!.path;
 
 /** The tree's index and products text when they are the ones this cache wrote and it has no signatures; then its items are the cached groups' files. */
-async function cachedTree(blobs: LocalDirBlobStore, cache: Cache): Promise<{index: string; products: string} | undefined> {
+async function cachedTree(blobs: LocalDirBlobStore, cache: Cache): Promise<{index: string; products: Buffer} | undefined> {
   const products = lxdPath();
   for (const k of [INDEX, products]) for (const s of [signedName(k), detachedName(k)]) if (await blobs.stat(s)) return undefined;
-  const [index, text] = [await readText(blobs, INDEX), await readText(blobs, products)];
-  if (index === undefined || text === undefined || treeHash(index, text) !== cache.tree) return undefined;
-  return {index, products: text};
+  const [index, bytes] = [await readBytes(blobs, INDEX), await readBytes(blobs, products)];
+  if (index === undefined || bytes === undefined || treeHash(index, bytes) !== cache.tree) return undefined;
+  return {index: index.toString('utf8'), products: bytes};
 }
 
-const treeHash = (index: string, products: string): string => `${sha256(index)}:${sha256(products)}`;
+/**
+ * A document's bytes, hashed as they are: the string (and its UTF-8 encoding again for the hash)
+ * costs three times the read for a 10 MB products file, and an unchanged run needs only the hash.
+ */
+async function readBytes(blobs: LocalDirBlobStore, key: string): Promise<Buffer | undefined> {
+  // stat refuses a link on the way; the read refuses one put there since.
+  if (!(await blobs.stat(key))) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(blobs.localPath(key), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const treeHash = (index: string | Buffer, products: string | Buffer): string => `${sha256(index)}:${sha256(products)}`;
 
 /**
  * The view of a record with the alias names of its entry: the feed and the filters read only
@@ -415,19 +434,24 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
    * names is in the tree too: it goes in as an old item, so writeTree keeps it as the full path would.
    */
   const files = new Map<string, TreeFile>();
-  const still = new Set<string>();
-  for (const n of order) {
-    if (moved.has(n)) {
-      for (const f of filesOf(groups.get(n)!)) if (!files.has(f.key)) files.set(f.key, f);
-    } else for (const line of lines(groups.get(n)!.body().files)) still.add(line.slice(0, line.indexOf('\t')));
-  }
+  for (const n of order) if (moved.has(n)) for (const f of filesOf(groups.get(n)!)) if (!files.has(f.key)) files.set(f.key, f);
   const items: ItemPlace[] = [];
-  if (old) {
+  if (old)
     for (const n of moved) for (const f of cache.groups.has(n) ? filesOf(cache.groups.get(n)!) : []) items.push({path: f.key, sha256: f.sha256, size: f.size});
+  // The moved products name the very files they named before (a changed title, alias or
+  // property): the tree's set of files is the same, so the unchanged products' need no look.
+  const sameFiles = old !== undefined && items.length === files.size && items.every((i) => files.has(i.path));
+  const still = new Set<string>();
+  if (old && !sameFiles) {
+    for (const n of order) if (!moved.has(n)) for (const line of lines(groups.get(n)!.body().files)) still.add(line.slice(0, line.indexOf('\t')));
     for (const f of files.values()) if (still.has(f.key)) items.push({path: f.key, sha256: f.sha256, size: f.size});
   }
   const state: TreeState = old
-    ? {index: {path: INDEX, text: old.index, json: {}}, products: new Map([[head!.path, {path: head!.path, text: old.products, json: {}}]]), items}
+    ? {
+        index: {path: INDEX, text: old.index, json: {}},
+        products: new Map([[head!.path, {path: head!.path, text: old.products.toString('utf8'), json: {}}]]),
+        items,
+      }
     : await readTree(blobs);
   const itemPaths = [...files.keys(), ...still];
   const change = await writeTree(
@@ -436,8 +460,10 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
     {files: [...files.values()], documents: [{path: head!.path, text, itemPaths}], index: {path: INDEX, text: indexText}},
     opts,
   );
-  for (const key of still) if (!files.has(key)) change.kept++;
-  save_(treeHash(indexText, text), new Set(itemPaths).size);
+  const total = sameFiles ? cache!.kept : new Set(itemPaths).size;
+  // Every file of an unchanged product was in the tree and stays: kept, as the full path counts it.
+  change.kept += total - files.size;
+  save_(treeHash(indexText, text), total);
   return result(change);
 }
 

@@ -208,4 +208,11 @@ describe('simplestreams export through the cache', () => {
         .sort(),
     );
   });
+
+  it('a file two products share stays while one of them still names it', async () => {
+    await store.updateRecord(fps.e1!, (r) => ({...r, public: false}));
+    const {change} = await both('epsilon gone, alpha still shares its metadata');
+    assert.ok(change.removed.length > 0, "epsilon's own root goes");
+    assert.ok(!change.removed.some((k) => k.endsWith('.lxd.tar.xz')), 'the shared metadata stays');
+  });
 });
