@@ -30,14 +30,15 @@ import {ensureDigests} from '../store/digests.js';
 import {AliasTable} from '../store/alias-table.js';
 import type {Store} from '../store/store.js';
 import {CanonicalText, canonicalJson, canonicalJsonAt, streamsDate} from './canonical.js';
-import {feedImages, newestUpload, treePath, type FeedImage} from './feed.js';
+import {feedImages, newestUpload, productName, treePath, type FeedImage} from './feed.js';
 import {lxdFlavor} from './flavors/lxd.js';
-import {documentText, indexOf, namedFiles, renderFeed, type Refusal} from './render.js';
+import {documentText, indexOf, renderFeed, type Refusal} from './render.js';
 import {
   detachedName,
   INDEX,
   readTree,
   signedName,
+  treeItems,
   writeTree,
   type ItemPlace,
   type TreeChange,
@@ -293,7 +294,7 @@ const withAliases = (record: ImageRecord, names: string): ImageView => ({
 
 /** The product (group) of an image, or '' when it is not exported. */
 function groupOf(view: ImageView, filters: string[]): string {
-  return view.public && imageMatches(view, filters) ? feedImages([view], () => '')[0]!.product : '';
+  return view.public && imageMatches(view, filters) ? productName(view) : '';
 }
 
 function readAliases(path: string): string | undefined {
@@ -511,16 +512,21 @@ async function renderGroups(
     const name = productOf.get(r.fingerprint)!;
     refused.set(name, [...(refused.get(name) ?? []), r]);
   }
+  // namedFiles' rule (each path once, from the image file of that sha256 and size), per product, in one walk of the items.
+  const bySha = new Map<string, FeedImage['files'][number]>(images.flatMap((image) => image.files.map((f) => [`${f.sha256}/${f.size}`, f] as const)));
+  const filesOfProduct = new Map<string, Map<string, string>>();
+  for (const item of treeItems(doc.doc)) {
+    const f = bySha.get(`${item.sha256}/${item.size}`);
+    if (!f) continue;
+    const mine = filesOfProduct.get(item.product) ?? new Map<string, string>();
+    filesOfProduct.set(item.product, mine);
+    if (!mine.has(item.path)) mine.set(item.path, fileLine({key: item.path, size: f.size, sha256: f.sha256, source: f.source}));
+  }
   for (const [name, mine] of byProduct) {
     const value = products[name];
     const body: Body = {
       text: value === undefined ? '' : canonicalJsonAt(value, PRODUCT_INDENT),
-      files:
-        value === undefined
-          ? ''
-          : namedFiles([{...doc, doc: {products: {[name]: value}}}], mine)
-              .map(fileLine)
-              .join('\n'),
+      files: [...(filesOfProduct.get(name)?.values() ?? [])].join('\n'),
     };
     const r = refused.get(name);
     out.set(name, {images: mine.map((i) => i.fingerprint).join('\n'), refused: r ? JSON.stringify(r) : '', newest: newestUpload(mine), body: () => body});
