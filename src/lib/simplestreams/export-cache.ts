@@ -424,6 +424,7 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
   const documents = [{...head!, doc: {...head!.doc, products}}];
   const text = canonicalJson(documents[0]!.doc);
   const indexText = documentText(indexOf(documents, updated));
+  const productsHash = sha256(text);
 
   /** Products whose files may differ from the old tree's: all of them unless the tree is the cached one. */
   const moved = new Set(old ? [...groups.keys()].filter((n) => groups.get(n) !== cache.groups.get(n)) : groups.keys());
@@ -450,7 +451,8 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
   const state: TreeState = old
     ? {
         index: {path: INDEX, text: old.index, json: {}},
-        products: new Map([[head!.path, {path: head!.path, text: old.products.toString('utf8'), json: {}}]]),
+        // writeTree only compares it with the new text: by hash, the 10 MB need not become a string.
+        products: new Map([[head!.path, {path: head!.path, text: productsHash === cache.tree.split(':')[1] ? text : '', json: {}}]]),
         items,
       }
     : await readTree(blobs);
@@ -464,7 +466,7 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
   const total = sameFiles ? cache!.kept : new Set(itemPaths).size;
   // Every file of an unchanged product was in the tree and stays: kept, as the full path counts it.
   change.kept += total - files.size;
-  save_(treeHash(indexText, text), total);
+  save_(`${sha256(indexText)}:${productsHash}`, total);
   return result(change);
 }
 
