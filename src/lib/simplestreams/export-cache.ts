@@ -8,6 +8,9 @@
  * record and aliases were when it was read. A run re-reads and re-renders only the products
  * that an image changed, came to or left, and puts the document together from the texts.
  *
+ * Over 250 lines: exportWith is one procedure whose steps each rest on the one before (which
+ * images changed, so which products; whether the tree is the cached one; what writeTree is given).
+ *
  * What is trusted, and why it is safe:
  * - an image's record, while its stamp (Store.recordStamp: inode, size, times) is the same, if it
  *   had last changed before the run began by the filesystem's own clock (clockNow); its aliases
@@ -17,19 +20,34 @@
  *   otherwise the tree is read and parsed as the full path does;
  * - the cache file itself only whole, of this version, for this store home, tree and filters;
  *   anything else (missing, damaged, another Node's serialisation) is a miss, never an error.
- * Other flavours, --html and signing take the full path (from-store.ts).
+ * Other flavours, --html and signing take the full path (from-store.ts). The cache's file, and
+ * how it is read and written, is export-cache-file.ts.
  */
-import {createHash, randomBytes} from 'node:crypto';
-import {closeSync, constants, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync} from 'node:fs';
+import {closeSync, constants, mkdirSync, openSync, readFileSync, realpathSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {deserialize, serialize} from 'node:v8';
 import {imageMatches} from '../image/filter.js';
 import type {ImageRecord, ImageView} from '../image/types.js';
 import type {LocalDirBlobStore} from '../storage/local-dir.js';
 import {ensureDigests} from '../store/digests.js';
 import {AliasTable} from '../store/alias-table.js';
+import {recordStamp} from '../store/record-stamp.js';
 import type {Store} from '../store/store.js';
 import {CanonicalText, canonicalJson, canonicalJsonAt, streamsDate} from './canonical.js';
+import {
+  cacheFile,
+  fileLine,
+  filesOf,
+  lines,
+  load,
+  sameGroup,
+  save,
+  sha256,
+  StaleCache,
+  type Body,
+  type Cache,
+  type Group,
+  type ImageEntry,
+} from './export-cache-file.js';
 import {feedImages, newestUpload, productName, treePath, type FeedImage} from './feed.js';
 import {lxdFlavor} from './flavors/lxd.js';
 import {documentText, indexOf, renderFeed, type Refusal} from './render.js';
@@ -47,6 +65,9 @@ import {
   type WriteTreeOptions,
 } from './tree.js';
 
+/** A product's value sits at this indent in its document: `{ "products": { "<name>": …`. */
+const PRODUCT_INDENT = '  ';
+
 /** exportStore's options that this path honours (from-store.ts sends the others down the full path). */
 export interface CachedExportOptions extends Pick<WriteTreeOptions, 'dryRun' | 'onProgress'> {
   filters?: readonly string[];
@@ -57,183 +78,6 @@ export interface CachedExportResult {
   change: TreeChange;
   images: {fingerprint: string}[];
   refused: Refusal[];
-}
-
-const VERSION = 1;
-/** A product's value sits at this indent in its document: `{ "products": { "<name>": …`. */
-const PRODUCT_INDENT = '  ';
-
-/** One product (a group of images with the same FeedImage.product), as rendered. */
-interface Group {
-  /** Fingerprints in feed order, one a line. */
-  images: string;
-  /** Its refusals as JSON; empty when none. */
-  refused: string;
-  newest: string;
-  /** canonicalJsonAt(product, PRODUCT_INDENT) and its TreeFiles (fileLine, one a line): see Body. */
-  body: () => Body;
-}
-
-/** What a run needs of a product only when something changed: kept in a second file, read only then. */
-interface Body {
-  /** Empty when the flavour refused every image. */
-  text: string;
-  files: string;
-}
-
-interface ImageEntry {
-  stamp: string;
-  aliases: string;
-  /** Its product; empty when not exported (private, or filtered out). */
-  group: string;
-}
-
-interface Cache {
-  images: Map<string, ImageEntry>;
-  groups: Map<string, Group>;
-  /** sha256 of aliases.json as read ('' when there was none). */
-  aliases: string;
-  /** Hash of the index and products text as written. */
-  tree: string;
-  /** Distinct files the tree's documents name (writeTree's `kept` when nothing changes). */
-  kept: number;
-}
-
-/**
- * On disk as parallel arrays of strings: V8 deserialises 100,000 strings in milliseconds, where
- * as many small objects took 250 ms (measured: the whole saving would go to reading the cache).
- * The products' texts and files (10 MB for 10,000 products) are a second file, `.body`, read only
- * when something changed; both carry one random `generation`, so that a body is never taken from
- * another run than its index.
- */
-interface Stored {
-  version: number;
-  options: string;
-  generation: string;
-  tree: string;
-  aliasesHash: string;
-  kept: number;
-  fps: string[];
-  stamps: string[];
-  aliases: string[];
-  groupOf: string[];
-  names: string[];
-  images: string[];
-  refused: string[];
-  newest: string[];
-}
-
-interface StoredBody {
-  generation: string;
-  texts: string[];
-  files: string[];
-}
-
-const IMAGE_LISTS = ['fps', 'stamps', 'aliases', 'groupOf'] as const;
-const GROUP_LISTS = ['names', 'images', 'refused', 'newest'] as const;
-
-/** The cache is not whole (its body is from another run, or gone): the run starts again without it. */
-class StaleCache extends Error {}
-
-const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
-
-function cacheFile(store: Store, tree: string): string {
-  return join(store.paths.home, 'cache', 'export', `${sha256(tree).slice(0, 32)}.v8`);
-}
-
-const strings = (v: unknown, n: number): boolean => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string');
-
-function readStored<T>(file: string): T | undefined {
-  try {
-    return deserialize(readFileSync(file)) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function load(file: string, options: string): Cache | undefined {
-  const s = readStored<Stored>(file);
-  if (s?.version !== VERSION || s.options !== options || typeof s.generation !== 'string' || typeof s.tree !== 'string') return undefined;
-  if (typeof s.aliasesHash !== 'string' || typeof s.kept !== 'number' || !Array.isArray(s.fps) || !Array.isArray(s.names)) return undefined;
-  if (!IMAGE_LISTS.every((k) => strings(s[k], s.fps.length)) || !GROUP_LISTS.every((k) => strings(s[k], s.names.length))) return undefined;
-  let bodies: StoredBody | undefined;
-  const readBodies = (): StoredBody => {
-    const b = readStored<StoredBody>(`${file}.body`);
-    if (b?.generation !== s.generation || !strings(b.texts, s.names.length) || !strings(b.files, s.names.length)) throw new StaleCache();
-    return b;
-  };
-  const body = (i: number) => (): Body => {
-    bodies ??= readBodies();
-    return {text: bodies.texts[i]!, files: bodies.files[i]!};
-  };
-  const images = new Map<string, ImageEntry>();
-  for (let i = 0; i < s.fps.length; i++) images.set(s.fps[i]!, {stamp: s.stamps[i]!, aliases: s.aliases[i]!, group: s.groupOf[i]!});
-  const groups = new Map<string, Group>();
-  for (let i = 0; i < s.names.length; i++) groups.set(s.names[i]!, {images: s.images[i]!, refused: s.refused[i]!, newest: s.newest[i]!, body: body(i)});
-  return {images, groups, aliases: s.aliasesHash, tree: s.tree, kept: s.kept};
-}
-
-function save(file: string, options: string, cache: Cache): void {
-  const generation = randomBytes(8).toString('hex');
-  const s: Stored = {
-    version: VERSION,
-    options,
-    generation,
-    tree: cache.tree,
-    aliasesHash: cache.aliases,
-    kept: cache.kept,
-    fps: [],
-    stamps: [],
-    aliases: [],
-    groupOf: [],
-    names: [],
-    images: [],
-    refused: [],
-    newest: [],
-  };
-  const b: StoredBody = {generation, texts: [], files: []};
-  for (const [fp, e] of cache.images) {
-    s.fps.push(fp);
-    s.stamps.push(e.stamp);
-    s.aliases.push(e.aliases);
-    s.groupOf.push(e.group);
-  }
-  for (const [name, g] of cache.groups) {
-    s.names.push(name);
-    s.images.push(g.images);
-    s.refused.push(g.refused);
-    s.newest.push(g.newest);
-    const {text, files} = g.body();
-    b.texts.push(text);
-    b.files.push(files);
-  }
-  mkdirSync(dirname(file), {recursive: true});
-  // No fsync: a cache lost or torn in a crash is a miss (load checks it whole), never wrong. The
-  // body goes first; the index, renamed into place last, makes the pair current.
-  for (const [path, value] of [
-    [`${file}.body`, b],
-    [file, s],
-  ] as const) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, serialize(value));
-    renameSync(tmp, path);
-  }
-}
-
-const fileLine = (f: TreeFile): string => `${f.key}\t${f.size}\t${f.sha256}\t${f.source as string}`;
-function filesOf(group: Group): TreeFile[] {
-  const {files} = group.body();
-  if (files === '') return [];
-  return files.split('\n').map((line) => {
-    const [key, size, sha256, source] = line.split('\t') as [string, string, string, string];
-    return {key, size: Number(size), sha256, source};
-  });
-}
-const lines = (text: string): string[] => (text === '' ? [] : text.split('\n'));
-function sameGroup(a: Group, b: Group): boolean {
-  if (a.images !== b.images || a.refused !== b.refused || a.newest !== b.newest) return false;
-  const [x, y] = [a.body(), b.body()];
-  return x.text === y.text && x.files === y.files;
 }
 
 /**
@@ -344,7 +188,7 @@ async function exportWith(store: Store, blobs: LocalDirBlobStore, opts: CachedEx
   const dirty = new Set<string>();
   const read = new Map<string, ImageView>();
   for (const fp of fps) {
-    const st = store.recordStamp(fp);
+    const st = recordStamp(store, fp);
     if (!st) continue;
     const old = cache?.images.get(fp);
     const names =

@@ -1,6 +1,6 @@
 import {mkdir, open, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
 import {randomBytes} from 'node:crypto';
-import {readFileSync, statSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {Readable} from 'node:stream';
 import {NotFoundError, UserError} from '../errors.js';
@@ -127,18 +127,6 @@ export class Store {
       out.push(this.parseRecord(fp, path, text));
     }
     return out;
-  }
-
-  /**
-   * What tells one version of a record from another without reading it: its inode (every change
-   * renames a new file into place), size and change times, and `changed`, the ctime alone, for
-   * telling a change too recent to trust (a second change in the same clock tick, of the same
-   * size, onto a reused inode, would keep the stamp). Undefined when there is no record.
-   */
-  recordStamp(fingerprint: string): {stamp: string; changed: number} | undefined {
-    // Concatenated, not joined: path.join's normalising was a tenth of a 10,000-image run.
-    const st = statSync(`${this.paths.images}/${fingerprint}/${RECORD}`, {throwIfNoEntry: false});
-    return st && {stamp: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`, changed: st.ctimeMs};
   }
 
   private parseRecord(fingerprint: string, path: string, text: string): ImageRecord {
