@@ -41,7 +41,7 @@ export async function treeOptions(flags: TreeFlagValues, progress: Progress): Pr
 }
 
 /** What a change did, in a line or two (the keys themselves with --format json). */
-export function describeChange(result: TreeResult, dryRun: boolean): string {
+export function describeChange(result: TreeResult<{fingerprint: string}>, dryRun: boolean): string {
   const {written, removed, kept} = result.change;
   const verb = dryRun ? 'would write' : 'wrote';
   const lines = [`${result.images.length} image(s): ${verb} ${written.length} file(s), kept ${kept}, ${dryRun ? 'would remove' : 'removed'} ${removed.length}`];

@@ -104,18 +104,32 @@ function segment(text: string): string {
   return s === '' ? '_' : s;
 }
 
+/** The os, release, Debian architecture and variant of an image as its product names them. */
+function productFields(view: Pick<ImageView, 'properties' | 'fingerprint' | 'architecture'>): {os: string; release: string; arch: string; variant: string} {
+  const p = view.properties;
+  const named = Boolean(p.os && p.release);
+  return {
+    os: named ? p.os! : 'img',
+    release: named ? p.release! : view.fingerprint.slice(0, 12),
+    arch: debianArchitecture(view.architecture),
+    variant: p.variant || 'default',
+  };
+}
+
+/** The product an image is a version of (FeedImage.product), without describing the rest of it. */
+export function productName(view: Pick<ImageView, 'properties' | 'fingerprint' | 'architecture'>): string {
+  const {os, release, arch, variant} = productFields(view);
+  return [segment(os), segment(release), segment(arch), segment(variant)].join(':');
+}
+
 /** The facts of a stored image as a FeedImage, files not yet named (feedImages names them). */
 function describe(view: ImageView, filePath: (fp: string, role: FileRole) => string): FeedImage {
   const p = view.properties;
-  const short = view.fingerprint.slice(0, 12);
-  const os = p.os && p.release ? p.os : 'img';
-  const release = p.os && p.release ? p.release : short;
-  const arch = debianArchitecture(view.architecture);
-  const variant = p.variant || 'default';
+  const {os, release, arch, variant} = productFields(view);
   return {
     fingerprint: view.fingerprint,
     type: view.type,
-    product: [segment(os), segment(release), segment(arch), segment(variant)].join(':'),
+    product: productName(view),
     os,
     release,
     releaseTitle: p.release_title || release,

@@ -7,13 +7,18 @@ import {imageMatches} from '../image/filter.js';
 import type {ImageView} from '../image/types.js';
 import type {Signer} from '../sign/signer.js';
 import type {BlobStore} from '../storage/index.js';
+import {LocalDirBlobStore} from '../storage/local-dir.js';
 import {ensureDigests} from '../store/digests.js';
 import type {Store} from '../store/store.js';
 import {streamsDate} from './canonical.js';
+import {exportCached} from './export-cache.js';
 import {feedImages, newestUpload, treePath, type FeedImage} from './feed.js';
-import type {FeedDocument} from './flavors/flavor.js';
-import {documentText, flavorsNamed, renderFeed, type Refusal, type RenderedFeed} from './render.js';
-import {INDEX, readTree, treeItems, writeTree, type TreeChange, type TreeDocument, type TreeFile} from './tree.js';
+import {lxdFlavor} from './flavors/lxd.js';
+import {documentText, flavorsNamed, namedFiles, renderFeed, type Refusal, type RenderedFeed} from './render.js';
+
+import {INDEX, readTree, writeTree, type TreeChange, type TreeDocument} from './tree.js';
+
+export {namedFiles} from './render.js';
 
 export interface TreeWriteOptions {
   /** --flavor names; default lxd. */
@@ -30,11 +35,15 @@ export interface ExportOptions extends TreeWriteOptions {
   filters?: readonly string[];
   /** Reading files to compute missing digests (md5 for OpenStack, a split root's own sha256). */
   onHashing?: (bytes: number) => void;
+  /** false: render and compare the whole store, as without a cache (tests compare the two). */
+  cache?: boolean;
 }
 
-export interface TreeResult {
+/** `I`: what is known of each image (exportStore's cache keeps only fingerprints of unchanged ones). */
+export interface TreeResult<I extends Pick<FeedImage, 'fingerprint'> = FeedImage> {
   change: TreeChange;
-  images: FeedImage[];
+  /** In feed order (by product, version, fingerprint). */
+  images: I[];
   refused: Refusal[];
 }
 
@@ -52,29 +61,18 @@ export async function publicImages(
   return out;
 }
 
-export async function exportStore(store: Store, blobs: BlobStore, opts: ExportOptions = {}): Promise<TreeResult> {
+export async function exportStore(store: Store, blobs: BlobStore, opts: ExportOptions = {}): Promise<TreeResult<Pick<FeedImage, 'fingerprint'>>> {
   const flavors = flavorsNamed(opts.flavors ?? ['lxd']);
+  // The common case (an LXD tree in a directory) goes through the cache: export-cache.ts.
+  if (opts.cache !== false && blobs instanceof LocalDirBlobStore && flavors.length === 1 && flavors[0] === lxdFlavor && !opts.html && !opts.signer) {
+    return exportCached(store, blobs, opts);
+  }
   const views = await publicImages(store, {...opts, md5: flavors.some((f) => f.needsMd5)});
   return writeImages(
     blobs,
     feedImages(views, (fp, role) => store.filePath(fp, role)),
     opts,
   );
-}
-
-/**
- * The files the documents name, each at every path an item gives it (a flavour may name the same
- * bytes otherwise: MAAS finds a root tarball by its file name), and only those: an image every
- * flavour refused has none in the tree.
- */
-export function namedFiles(documents: readonly FeedDocument[], images: readonly FeedImage[]): TreeFile[] {
-  const bySha = new Map<string, FeedImage['files'][number]>(images.flatMap((image) => image.files.map((f) => [`${f.sha256}/${f.size}`, f])));
-  const files = new Map<string, TreeFile>();
-  for (const item of documents.flatMap((d) => treeItems(d.doc))) {
-    const f = bySha.get(`${item.sha256}/${item.size}`);
-    if (f && !files.has(item.path)) files.set(item.path, {key: item.path, size: f.size, sha256: f.sha256, source: f.source});
-  }
-  return [...files.values()];
 }
 
 /** Render these images in the chosen flavours and bring the tree to exactly that. */

@@ -5,6 +5,7 @@
 import {UserError} from '../errors.js';
 import {canonicalJson} from './canonical.js';
 import type {FeedImage} from './feed.js';
+import {treeItems, type TreeFile} from './tree.js';
 import type {FeedDocument, Flavor, FlavorContext} from './flavors/flavor.js';
 import {lxdFlavor} from './flavors/lxd.js';
 import {maasFlavor} from './flavors/maas.js';
@@ -68,3 +69,18 @@ export function indexOf(documents: readonly FeedDocument[], updated: string): Re
 
 /** A document's bytes as simplestreams writes them. */
 export const documentText = (doc: unknown): string => canonicalJson(doc);
+
+/**
+ * The files the documents name, each at every path an item gives it (a flavour may name the same
+ * bytes otherwise: MAAS finds a root tarball by its file name), and only those: an image every
+ * flavour refused has none in the tree.
+ */
+export function namedFiles(documents: readonly FeedDocument[], images: readonly FeedImage[]): TreeFile[] {
+  const bySha = new Map<string, FeedImage['files'][number]>(images.flatMap((image) => image.files.map((f) => [`${f.sha256}/${f.size}`, f])));
+  const files = new Map<string, TreeFile>();
+  for (const item of documents.flatMap((d) => treeItems(d.doc))) {
+    const f = bySha.get(`${item.sha256}/${item.size}`);
+    if (f && !files.has(item.path)) files.set(item.path, {key: item.path, size: f.size, sha256: f.sha256, source: f.source});
+  }
+  return [...files.values()];
+}

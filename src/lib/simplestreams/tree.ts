@@ -30,6 +30,8 @@ export interface TreeDocument {
   text: string;
   /** `text` parsed, when the caller has it (a 10,000-product document takes 100 ms to parse again). */
   json?: Obj;
+  /** The paths of its items, when the caller knows them without `json` (the export cache). */
+  itemPaths?: readonly string[];
 }
 
 export interface ReadDocument extends TreeDocument {
@@ -40,7 +42,15 @@ export interface ReadDocument extends TreeDocument {
 export interface TreeState {
   index?: ReadDocument;
   products: Map<string, ReadDocument>;
+  /**
+   * Every item of the products files, when known without parsing them (the export cache, which
+   * checked that the files are the ones it describes); writeTree then reads no `json` of them.
+   */
+  items?: ItemPlace[];
 }
+
+/** What writeTree reads of an old item: where it is and what it holds. */
+export type ItemPlace = Pick<TreeItem, 'path' | 'sha256' | 'size'>;
 
 /** A payload file to place in the tree: its bytes from a local path, or a stream opened when needed. */
 export interface TreeFile {
@@ -75,7 +85,8 @@ export interface WriteTreeOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-async function readText(blobs: BlobStore, key: string): Promise<string | undefined> {
+/** A document of the tree as text; undefined when absent. */
+export async function readText(blobs: BlobStore, key: string): Promise<string | undefined> {
   const info = await blobs.stat(key);
   if (!info) return undefined;
   if (info.size > MAX_DOCUMENT_BYTES)
@@ -171,7 +182,7 @@ export const signedName = (path: string): string => path.replace(/\.json$/, '.sj
 export const detachedName = (path: string): string => `${path}.gpg`;
 
 /** Every key a tree state refers to: index, products files, their signatures, item files. */
-export function referencedKeys(state: TreeState, items: readonly TreeItem[] = [...state.products.values()].flatMap((d) => treeItems(d.json))): Set<string> {
+export function referencedKeys(state: TreeState, items: readonly ItemPlace[] = [...state.products.values()].flatMap((d) => treeItems(d.json))): Set<string> {
   const keys = new Set<string>();
   if (!state.index) return keys;
   for (const path of [INDEX, ...state.products.keys()]) for (const k of [path, signedName(path), detachedName(path)]) keys.add(k);
@@ -186,7 +197,7 @@ export function referencedKeys(state: TreeState, items: readonly TreeItem[] = [.
  */
 export async function writeTree(blobs: BlobStore, old: TreeState, plan: TreePlan, opts: WriteTreeOptions = {}): Promise<TreeChange> {
   const change: TreeChange = {written: [], removed: [], kept: 0};
-  const oldItems = [...old.products.values()].flatMap((d) => treeItems(d.json));
+  const oldItems = old.items ?? [...old.products.values()].flatMap((d) => treeItems(d.json));
   const known = new Map<string, {sha256?: string; size?: number}>(oldItems.map((i) => [i.path, i]));
   const toCopy = plan.files.filter((f) => {
     const k = known.get(f.key);
@@ -249,7 +260,7 @@ export async function writeTree(blobs: BlobStore, old: TreeState, plan: TreePlan
 
   // Now that no index names them: what only the old tree referred to.
   const keep = new Set<string>([...plan.files.map((f) => f.key), ...plan.documents.map((d) => d.path), INDEX, ...(plan.extras ?? []).map((e) => e.path)]);
-  for (const doc of plan.documents) for (const item of treeItems(doc.json ?? parse(doc.path, doc.text))) keep.add(item.path);
+  for (const doc of plan.documents) for (const path of doc.itemPaths ?? treeItems(doc.json ?? parse(doc.path, doc.text)).map((i) => i.path)) keep.add(path);
   if (opts.signer) for (const p of [INDEX, ...plan.documents.map((d) => d.path)]) keep.add(signedName(p)).add(detachedName(p));
   for (const key of [...referencedKeys(old, oldItems)].sort()) if (!keep.has(key)) await removeKey(blobs, key, change, opts);
   return change;

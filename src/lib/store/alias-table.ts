@@ -39,6 +39,12 @@ export class AliasTable {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new AliasTable(new Map());
       throw err;
     }
+    return AliasTable.parse(text, path);
+  }
+
+  /** The table in `text`, as read from `path` (for the message when it is damaged); undefined: no file, no aliases. */
+  static parse(text: string | undefined, path: string): AliasTable {
+    if (text === undefined) return new AliasTable(new Map());
     let doc: {aliases?: Record<string, {target: string; description?: string}>};
     try {
       doc = JSON.parse(text) as typeof doc;

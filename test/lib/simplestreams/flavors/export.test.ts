@@ -32,7 +32,7 @@ function metadataTarball(dir: string, properties: Record<string, string>): strin
 
 describe('export of one store in the lxd, openstack and maas flavours', () => {
   let dir: string;
-  let result: TreeResult;
+  let result: TreeResult<{fingerprint: string}>;
   const fps: Record<string, string> = {};
   const json = (path: string): Obj => JSON.parse(readFileSync(join(dir, path), 'utf8')) as Obj;
 
