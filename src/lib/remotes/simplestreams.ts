@@ -13,6 +13,7 @@ import {formatOfName} from '../archive/detect.js';
 import type {FileRole, ImageFile, ImageSource, ImageView, ListedAlias} from '../image/types.js';
 import {aliasesOf, generateAliases, resolveStreamImage} from '../simplestreams/aliases.js';
 import {parseProducts, safeItemPath} from '../simplestreams/products.js';
+import {feedTextReader, MAX_INDEX_BYTES, MAX_PRODUCTS_BYTES} from '../simplestreams/read-feed.js';
 import type {StreamAlias, StreamImage, StreamSet} from '../simplestreams/types.js';
 import {GO_ZERO_TIME} from '../time.js';
 import {warnOrFail} from '../warn.js';
@@ -21,10 +22,6 @@ import type {DownloadOptions, DownloadTarget, ResolveWant, Source, SourceContext
 
 /** A feed is read through the cache of remote indexes; the host's architecture picks among an alias's images. */
 export type SimplestreamsContext = Pick<SourceContext, 'hostArchitecture' | 'onWarning'> & {cache: ResponseCache};
-
-/** images.linuxcontainers.org's products file is ~25 MB; ten times that is no feed anyone serves. */
-const MAX_PRODUCTS_BYTES = 256 << 20;
-const MAX_INDEX_BYTES = 16 << 20;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -110,13 +107,9 @@ export class SimplestreamsSource implements Source {
   }
 
   private async load(): Promise<StreamSet> {
-    const pgp = this.config.keyring ? await import('../sign/openpgp.js') : undefined;
-    const keyring = pgp && this.config.keyring ? await pgp.loadKeyring(this.config.keyring) : undefined;
+    const readText = await feedTextReader(this.server, {cache: this.ctx.cache, ...(this.config.keyring ? {keyring: this.config.keyring} : {})});
     const read = async (path: string, maxBytes: number): Promise<unknown> => {
-      const signedPath = keyring && path.endsWith('.json') ? `${path.slice(0, -'.json'.length)}.sjson` : path;
-      const url = this.url(signedPath);
-      let {text} = await this.ctx.cache.get(url, {maxBytes});
-      if (pgp && keyring) text = await pgp.verifyClearsigned(text, keyring, url);
+      const {text, url} = await readText(path, maxBytes);
       return parseJson(text, url);
     };
     const indexPath = 'streams/v1/index.json';

@@ -16,8 +16,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The index is small; a products file of images.linuxcontainers.org is ~25 MB, ten times that is no feed. */
-const MAX_INDEX_BYTES = 16 << 20;
-const MAX_PRODUCTS_BYTES = 256 << 20;
+export const MAX_INDEX_BYTES = 16 << 20;
+export const MAX_PRODUCTS_BYTES = 256 << 20;
 
 /** One products file and its entry in the index. */
 export interface FeedDoc {
@@ -69,16 +69,32 @@ export interface RemoteFeedOptions {
   maxAgeMs?: number;
 }
 
+/** A document of a feed's server as text, and the URL it came from. */
+export type FeedTextReader = (path: string, maxBytes: number) => Promise<{text: string; url: string}>;
+
+/**
+ * How a server's documents are read, for `list`/`mirror` and for remotes alike: through the
+ * response cache and, with a keyring, from their clearsigned `.sjson` copies, each verified
+ * before a byte of it is believed.
+ */
+export async function feedTextReader(base: string, opts: RemoteFeedOptions): Promise<FeedTextReader> {
+  const pgp = opts.keyring ? await import('../sign/openpgp.js') : undefined;
+  const keyring = pgp && opts.keyring ? await pgp.loadKeyring(opts.keyring) : undefined;
+  return async (path, maxBytes) => {
+    const signedPath = keyring && path.endsWith('.json') ? `${path.slice(0, -'.json'.length)}.sjson` : path;
+    const url = `${base}/${signedPath}`;
+    let {text} = await opts.cache.get(url, {maxBytes, ...(opts.maxAgeMs === undefined ? {} : {maxAgeMs: opts.maxAgeMs})});
+    if (pgp && keyring) text = await pgp.verifyClearsigned(text, keyring, url);
+    return {text, url};
+  };
+}
+
 /** The feed at `url` (its base: `<url>/streams/v1/index.json` is its index). */
 export async function readRemoteFeed(url: string, opts: RemoteFeedOptions): Promise<Feed> {
   const base = url.replace(/\/+$/, '');
-  const pgp = opts.keyring ? await import('../sign/openpgp.js') : undefined;
-  const keyring = pgp && opts.keyring ? await pgp.loadKeyring(opts.keyring) : undefined;
+  const readText = await feedTextReader(base, opts);
   const read = async (path: string, maxBytes: number): Promise<Obj> => {
-    const signedPath = keyring && path.endsWith('.json') ? `${path.slice(0, -'.json'.length)}.sjson` : path;
-    const where = `${base}/${signedPath}`;
-    let {text} = await opts.cache.get(where, {maxBytes, ...(opts.maxAgeMs === undefined ? {} : {maxAgeMs: opts.maxAgeMs})});
-    if (pgp && keyring) text = await pgp.verifyClearsigned(text, keyring, where);
+    const {text, url: where} = await readText(path, maxBytes);
     const json = parseJson(text, shownUrl(where));
     if (!isObj(json)) throw new UserError(`${shownUrl(where)}: not a JSON object`, {code: 'InvalidFeed'});
     return json;
