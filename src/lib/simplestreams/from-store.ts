@@ -15,10 +15,7 @@ import {exportCached} from './export-cache.js';
 import {feedImages, newestUpload, treePath, type FeedImage} from './feed.js';
 import {lxdFlavor} from './flavors/lxd.js';
 import {documentText, flavorsNamed, namedFiles, renderFeed, type Refusal, type RenderedFeed} from './render.js';
-
 import {INDEX, readTree, writeTree, type TreeChange, type TreeDocument} from './tree.js';
-
-export {namedFiles} from './render.js';
 
 export interface TreeWriteOptions {
   /** --flavor names; default lxd. */
