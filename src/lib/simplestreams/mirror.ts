@@ -14,6 +14,7 @@ import {mkdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {UserError} from '../errors.js';
 import {downloadFile, removePartial} from '../http/download.js';
+import {eachLimited} from '../io/each-limited.js';
 import {imageMatches} from '../image/filter.js';
 import type {ImageView} from '../image/types.js';
 import type {BlobStore} from '../storage/index.js';
@@ -190,28 +191,15 @@ async function download(
 ): Promise<void> {
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
-  let next = 0;
-  let failed: unknown;
-  const abort = new AbortController();
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < files.length) {
-      const f = files[next++]!;
-      const partial = join(opts.workDir, `${f.sha256}.partial`);
-      try {
-        await downloadFile(`${base}/${f.path}`, partial, {
-          name: f.path,
-          size: f.size,
-          sha256: f.sha256,
-          signal: abort.signal,
-          onProgress: (n) => opts.onProgress?.((done += n), total),
-        });
-        partials.set(f.path, partial);
-      } catch (err) {
-        if (failed === undefined) failed = err;
-        abort.abort();
-      }
-    }
-  };
-  await Promise.all(Array.from({length: Math.min(DOWNLOAD_CONCURRENCY, files.length)}, worker));
-  if (failed !== undefined) throw failed;
+  await eachLimited(files, DOWNLOAD_CONCURRENCY, async (f, signal) => {
+    const partial = join(opts.workDir, `${f.sha256}.partial`);
+    await downloadFile(`${base}/${f.path}`, partial, {
+      name: f.path,
+      size: f.size,
+      sha256: f.sha256,
+      signal,
+      onProgress: (n) => opts.onProgress?.((done += n), total),
+    });
+    partials.set(f.path, partial);
+  });
 }

@@ -14,6 +14,7 @@ import type {Readable} from 'node:stream';
 import {UserError} from '../errors.js';
 import type {Signer} from '../sign/signer.js';
 import type {BlobStore} from '../storage/index.js';
+import {eachLimited} from '../io/each-limited.js';
 import {safeItemPath} from './products.js';
 
 export const INDEX = 'streams/v1/index.json';
@@ -276,12 +277,4 @@ async function removeKey(blobs: BlobStore, key: string, change: TreeChange, opts
   if (!(await blobs.stat(key))) return;
   change.removed.push(key);
   if (!opts.dryRun) await blobs.delete(key);
-}
-
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker));
 }
