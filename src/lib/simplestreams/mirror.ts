@@ -19,7 +19,7 @@ import {imageMatches} from '../image/filter.js';
 import type {ImageView} from '../image/types.js';
 import type {BlobStore} from '../storage/index.js';
 import type {TreeWriteOptions} from './from-store.js';
-import {parseProducts} from './products.js';
+import {parseProducts, safeItemPath} from './products.js';
 import type {Feed, FeedDoc} from './read-feed.js';
 import {versionsOf} from './read-feed.js';
 import {documentText, type FeedDocument} from './render.js';
@@ -123,6 +123,8 @@ function filesOf(items: readonly TreeItem[]): Map<string, {size: number; sha256:
     const where = `${i.product} ${i.version} ${i.item} (${i.path})`;
     if (i.size === undefined || i.sha256 === undefined || !/^[0-9a-f]{64}$/.test(i.sha256))
       throw new UserError(`${where}: the feed gives no ${i.size === undefined ? 'size' : 'sha256'}, so it cannot be mirrored verified`, {code: 'InvalidFeed'});
+    // Refused before anything is fetched, as remotes refuse it: the tree would refuse the key anyway, after the download.
+    if (!safeItemPath(i.path)) throw new UserError(`${where}: an unsafe path`, {code: 'InvalidFeed'});
     // The tree's own documents are written by the mirror, never taken from an item.
     if (i.path.startsWith('streams/') || i.path === 'index.html')
       throw new UserError(`${where}: an item may not be one of the tree's documents`, {code: 'InvalidFeed'});

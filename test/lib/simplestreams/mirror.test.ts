@@ -72,6 +72,31 @@ describe('simplestreams mirror', () => {
     }
   });
 
+  it('refuses an item whose path climbs out of the tree or is absolute, before fetching anything', async () => {
+    for (const bad of ['../../escape', '/etc/escape', 'images/../../escape']) {
+      const evil = tempDir();
+      const doc = syntheticTree(evil, [{os: 'Alpine', release: '3.19', arch: 'amd64', versions: VERSIONS.slice(0, 1)}]);
+      const items = Object.values(doc.products as Record<string, {versions: Record<string, {items: Record<string, {path: string}>}>}>)[0]!.versions[
+        VERSIONS[0]!
+      ]!.items;
+      items['root.squashfs']!.path = bad;
+      writeStreams(evil, doc);
+      const s = await StaticServer.start(evil);
+      try {
+        const top = tempDir();
+        const dir = join(top, 'a', 'b');
+        await assert.rejects(
+          mirrorFeed(await readRemoteFeed(s.url, {cache: cache()}), new LocalDirBlobStore(dir), {workDir: join(work, 'partials')}),
+          (e: Error & {code?: string}) => e.code === 'InvalidFeed' && e.message.includes('unsafe path'),
+        );
+        assert.deepEqual(readdirSync(top), [], `${bad}: nothing written`);
+        assert.equal(s.requests.filter((r) => r.method === 'GET' && !r.path.startsWith('/streams/')).length, 0, `${bad}: nothing fetched`);
+      } finally {
+        await s.stop();
+      }
+    }
+  });
+
   it('--max N keeps the newest N versions of each product; filters pick images', async () => {
     const dir = tempDir();
     const r = await mirror(dir, {max: 1});
